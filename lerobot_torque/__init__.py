@@ -1,0 +1,9 @@
+"""lerobot-torque: torque-aware LeRobot policies, effort-recording robots and a contact-rich benchmark.
+
+Importing this package (LeRobot's plugin discovery does, through the `lerobot_policy_torque`
+distribution) registers config classes only; models, motor SDKs and MuJoCo load when used.
+"""
+
+from lerobot_torque.policies import ACTTorqueConfig
+
+__all__ = ["ACTTorqueConfig"]

@@ -1,0 +1,1 @@
+"""Datasets lerobot-torque writes itself (synthetic fixtures; simulated demonstrations)."""
