@@ -4,6 +4,9 @@ Importing this package (LeRobot's plugin discovery does, through the `lerobot_po
 distribution) registers config classes only; models, motor SDKs and MuJoCo load when used.
 """
 
+import lerobot_torque.envs  # noqa: F401
+import lerobot_torque.robots  # noqa: F401
+import lerobot_torque.teleoperators  # noqa: F401
 from lerobot_torque.policies import ACTTorqueConfig
 
 __all__ = ["ACTTorqueConfig"]

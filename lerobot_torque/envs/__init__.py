@@ -1,0 +1,1 @@
+"""Simulated contact-rich tasks with joint effort in the observation; importing registers configs."""

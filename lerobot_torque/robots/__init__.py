@@ -1,0 +1,1 @@
+"""Robots that report joint effort next to positions; importing registers their configs."""

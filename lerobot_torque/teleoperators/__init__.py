@@ -1,0 +1,1 @@
+"""Teleoperators for our robots; importing registers their configs."""
