@@ -12,3 +12,18 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MUJOCO_GL", "egl")
 os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ["HF_LEROBOT_HOME"] = tempfile.mkdtemp(prefix="lerobot_torque_tests_home_")
+
+
+import pytest  # noqa: E402
+
+from lerobot_torque.datasets.synthetic import write_synthetic_dataset  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def synthetic_datasets(tmp_path_factory) -> dict:
+    """The synthetic video dataset in both effort layouts: {"feature": root, "state": root}."""
+    base = tmp_path_factory.mktemp("datasets")
+    return {
+        layout: write_synthetic_dataset(base / f"synthetic_{layout}", layout=layout).root
+        for layout in ("feature", "state")
+    }

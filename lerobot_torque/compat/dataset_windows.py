@@ -13,7 +13,10 @@ per camera. LeRobot main adds modality-specific windows (PR #4076:
    window is served from an in-memory copy of its column instead (same values, same dtype).
 
 Everything LeRobot-internal that this relies on is named in `PATCHED`; `install()` checks it and
-`tests/test_compat_dataset_windows.py` fails loudly when LeRobot changes it.
+`tests/test_compat_dataset_windows.py` fails loudly when LeRobot changes it. `install()` runs when
+the first torque policy config is created (`TorquePolicyConfigMixin.install_dataset_windows`), so
+plain LeRobot runs are untouched; LeRobot calls `factory.resolve_delta_timestamps` through its module,
+so the patched function is the one used (a name imported earlier keeps the original).
 """
 
 import functools

@@ -59,6 +59,8 @@ def read_effort_inputs(batch: dict, torque: TorqueConfig) -> EffortInputs:
         )
     values = batch[layout.key]
     is_pad = batch.get(layout.key + IS_PAD_SUFFIX)
+    if values.ndim == 1:  # LeRobot's AddBatchDimension step batches only observation.state and images
+        values = values[None]
     if values.ndim == 2:  # one live frame
         values, is_pad = values[:, None], None
     if is_pad is None:

@@ -1,0 +1,185 @@
+"""LeRobot `EnvConfig`s of our simulated tasks (`--env.type=torque_press`, `aloha_insertion_torque`).
+
+Following LeRobot's own env configs (`lerobot/envs/configs.py`, `RoboTwinEnvConfig`): registered with
+`@EnvConfig.register_subclass`, heavy imports (MuJoCo, dm_control) only inside `create_envs`, unknown
+option values rejected with the list of valid ones. Importing this module is cheap.
+
+Observations reach the policy as LeRobot's `preprocess_observation` maps them: `agent_pos` →
+`observation.state` (joint positions), `pixels/<cam>` → `observation.images.<cam>`, and our extra
+`effort` array → `observation.effort` (its pass-through of extra keys), the key of the ALOHA
+datasets on the Hub and of `lerobot_torque.constants.OBS_EFFORT`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+
+from lerobot.configs import FeatureType, PolicyFeature
+from lerobot.envs.configs import EnvConfig, _make_vec_env_cls
+from lerobot.utils.constants import ACTION, OBS_IMAGES, OBS_STATE
+
+from lerobot_torque.constants import OBS_EFFORT
+
+OBS_TYPES = ("pixels_agent_pos", "agent_pos")
+PRESS_ACTION_MODES = ("delta", "absolute")
+SERVO_MODELS = ("pid", "pd")
+PRESS_TASKS = ("press_to_band",)
+PRESS_CAMERA = "side"
+PRESS_JOINTS = ("shoulder", "elbow")
+PHYSICS_TIMESTEP_S = 0.001
+
+
+def check_choice(field_name: str, value: str, valid: tuple[str, ...]) -> None:
+    """Raise a ValueError naming the field, the value and the valid values."""
+    if value not in valid:
+        raise ValueError(f"--env.{field_name}={value!r} is not supported; use one of {list(valid)}.")
+
+
+def check_range(field_name: str, value: tuple[float, float], low: float = 0.0, strict: bool = True) -> None:
+    """Raise a ValueError unless `value` is (min, max) with low < min <= max."""
+    if len(value) != 2 or not (value[0] > low if strict else value[0] >= low) or value[0] > value[1]:
+        bound = ">" if strict else ">="
+        raise ValueError(
+            f"--env.{field_name}={list(value)} must be [min, max] with {bound} {low} and min <= max, "
+            f"e.g. --env.{field_name}='[{max(low, 1.0)}, {max(low, 1.0) * 2}]'."
+        )
+
+
+@EnvConfig.register_subclass("torque_press")
+@dataclass
+class TorquePressEnvConfig(EnvConfig):
+    """Press a spring-loaded button of hidden stiffness until its force is in a band, and hold it.
+
+    A 2-joint arm (shoulder, elbow) in the vertical plane, driven by position servos with integral
+    action on 4096-tick encoders, presses a button whose spring stiffness is drawn per episode over a
+    wide range. Success: the button force stays inside `force_band` for `hold_time_s` without ever
+    exceeding `break_force`. Depth tells the force only with the stiffness, which nothing but the joint
+    effort reveals: see `docs/torque_press.md` for the design and the leak check.
+
+    Args:
+        task: Task name; only `press_to_band`.
+        fps: Control rate in Hz; the dataset's fps must be the same. Default 25 (ours: the force loop
+            is quasi-static, 25 Hz keeps demos and evaluation fast on CPU); must divide 1000 (1 ms physics).
+        episode_length: Control steps before truncation. Default 150 (6 s: the expert needs ≤ 4.5 s).
+        obs_type: `pixels_agent_pos` (camera + joint positions + effort) or `agent_pos` (no camera,
+            for state-only policies and the leak check).
+        action_mode: `delta` (default): the action is the change of the joint targets since the last
+            step, the "increments on the previous command" that made effort-aware behaviour cloning
+            work in issue 5's prototype; `absolute`: joint targets in rad (ACT's usual output).
+        max_delta_rad: Largest |action| per step in `delta` mode. Default 0.05 rad (ours: ≈ 10 mm of
+            tip motion per step, 4× the expert's fastest).
+        observation_height, observation_width: Camera image size. Default 96×96 (ours: ACT's ResNet-18
+            then gives 3×3 feature tokens; small for CPU training).
+        visualization_height, visualization_width: Size of `render()` frames (eval videos). Default 240×320.
+        stiffness_range: Button spring stiffness (N/m), drawn log-uniform per episode and hidden.
+            Default [200, 1600] (ours: 8×, from a soft rubber key to a stiff plunger; the stiffest still
+            leaves the band ≥ 1.2 mm deep, ≥ 3 encoder ticks of tip motion).
+        force_band: Success band of the button force (N). Default [4, 6] (ours).
+        break_force: The button breaks (episode fails) above this force (N). Default 8 (ours).
+        hold_time_s: Seconds the force must stay in the band. Default 1.0 (ours).
+        button_x_range: Button position along the table (m), visible in the image. Default [0.29, 0.31].
+        servo_model: `pid` (integral action, default: as Dynamixel X-series "PID control", ROBOTIS
+            e-Manual) or `pd` (no integral action: its steady error reveals the force, kept to show the leak).
+        servo_kp_range, servo_ki_range, servo_kd_range: Per-joint servo gains drawn per episode
+            (log-uniform for kp and ki), hidden: N·m/rad, N·m/(rad·s), N·m·s/rad. Defaults ours, tuned
+            for a stiff, well-damped loop whose ramp lag stays near one encoder tick.
+        torque_limit: Servo torque limit (N·m). Default 4 (ours; an XM430-sized servo).
+        encoder_ticks_per_rev: Encoder resolution. Default 4096 (Dynamixel X-series and Feetech
+            STS3215, ROBOTIS e-Manual); 0 disables quantisation.
+        joint_friction_range: Coulomb friction per joint (N·m), drawn per episode. Default [0.01, 0.03].
+        effort_noise_std: Gaussian noise of the effort reading (N·m). Default 0.01 (ours, ≈ 1.5 current
+            LSB of the next field).
+        effort_filter_time_s: Time constant of the effort low-pass filter (s). Default 0.02 (ours).
+        effort_lsb: Effort quantisation (N·m). Default 0.0065: 2.69 mA/LSB (Dynamixel X
+            `Present_Current`, REFERENCES.md) × 2.41 N·m/A (XM540-W270 at 12 V, ROBOTIS e-Manual).
+    """
+
+    task: str = "press_to_band"
+    fps: int = 25
+    episode_length: int = 150
+    obs_type: str = "pixels_agent_pos"
+    render_mode: str = "rgb_array"
+    action_mode: str = "delta"
+    max_delta_rad: float = 0.05
+    observation_height: int = 96
+    observation_width: int = 96
+    visualization_height: int = 240
+    visualization_width: int = 320
+    stiffness_range: tuple[float, float] = (200.0, 1600.0)
+    force_band: tuple[float, float] = (4.0, 6.0)
+    break_force: float = 8.0
+    hold_time_s: float = 1.0
+    button_x_range: tuple[float, float] = (0.29, 0.31)
+    servo_model: str = "pid"
+    servo_kp_range: tuple[float, float] = (60.0, 120.0)
+    servo_ki_range: tuple[float, float] = (1500.0, 3000.0)
+    servo_kd_range: tuple[float, float] = (1.0, 1.5)
+    torque_limit: float = 4.0
+    encoder_ticks_per_rev: int = 4096
+    joint_friction_range: tuple[float, float] = (0.01, 0.03)
+    effort_noise_std: float = 0.01
+    effort_filter_time_s: float = 0.02
+    effort_lsb: float = 0.0065
+    features: dict[str, PolicyFeature] = field(default_factory=dict)
+    features_map: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_choice("task", self.task, PRESS_TASKS)
+        check_choice("obs_type", self.obs_type, OBS_TYPES)
+        check_choice("action_mode", self.action_mode, PRESS_ACTION_MODES)
+        check_choice("servo_model", self.servo_model, SERVO_MODELS)
+        check_choice("render_mode", self.render_mode, ("rgb_array",))
+        if self.fps <= 0 or round(1.0 / PHYSICS_TIMESTEP_S) % self.fps:
+            raise ValueError(
+                f"--env.fps={self.fps} must divide the 1000 Hz physics rate (e.g. 25, 50, 100)."
+            )
+        for name in ("stiffness_range", "servo_kp_range", "servo_ki_range", "button_x_range"):
+            check_range(name, getattr(self, name))
+        for name in ("servo_kd_range", "joint_friction_range"):
+            check_range(name, getattr(self, name), strict=False)
+        check_range("force_band", self.force_band)
+        if not self.force_band[1] < self.break_force:
+            raise ValueError(
+                f"--env.break_force={self.break_force} N must exceed the band's top "
+                f"{self.force_band[1]} N (--env.force_band={list(self.force_band)})."
+            )
+        for name in ("episode_length", "observation_height", "observation_width"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"--env.{name} must be positive, got {getattr(self, name)}.")
+        for name in ("hold_time_s", "max_delta_rad", "torque_limit"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"--env.{name} must be > 0, got {getattr(self, name)}.")
+        for name in ("effort_noise_std", "effort_filter_time_s", "effort_lsb"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"--env.{name} must be >= 0, got {getattr(self, name)}.")
+        if self.encoder_ticks_per_rev < 0:
+            raise ValueError(f"--env.encoder_ticks_per_rev must be >= 0, got {self.encoder_ticks_per_rev}.")
+
+        joints = len(PRESS_JOINTS)
+        self.features = {
+            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(joints,)),
+            "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
+            "effort": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
+        }
+        self.features_map = {ACTION: ACTION, "agent_pos": OBS_STATE, "effort": OBS_EFFORT}
+        if self.obs_type == "pixels_agent_pos":
+            self.features[f"pixels/{PRESS_CAMERA}"] = PolicyFeature(
+                type=FeatureType.VISUAL, shape=(self.observation_height, self.observation_width, 3)
+            )
+            self.features_map[f"pixels/{PRESS_CAMERA}"] = f"{OBS_IMAGES}.{PRESS_CAMERA}"
+
+    @property
+    def hold_steps(self) -> int:
+        """Control steps the force must stay in the band."""
+        return max(1, round(self.hold_time_s * self.fps))
+
+    @property
+    def gym_kwargs(self) -> dict:
+        return {"config": self}
+
+    def create_envs(self, n_envs: int, use_async_envs: bool = False):
+        from lerobot_torque.envs.torque_press import TorquePressEnv
+
+        env_cls = _make_vec_env_cls(use_async_envs, n_envs)
+        return {self.type: {0: env_cls([partial(TorquePressEnv, config=self) for _ in range(n_envs)])}}

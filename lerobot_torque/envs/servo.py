@@ -1,0 +1,136 @@
+"""Joint servo and effort sensor models run at the physics rate of our MuJoCo tasks.
+
+A real position servo (Dynamixel X-series: "PID control", 4096 pulse/rev encoder, ROBOTIS e-Manual,
+XM540-W270 specifications) closes its loop on a quantised encoder at kHz rates and reports its
+motor current as "effort". The simulation does the same: `PositionServo.torque` is called at every
+physics step (1 kHz) with the true joint angle, sees only the quantised encoder, and returns the motor
+torque that MuJoCo applies through a `motor` actuator. `EffortSensor` turns that torque into the
+effort a driver reads at the control rate: low-pass filtered, noisy and quantised to a current LSB.
+
+Why integral action matters (issue 5, "What prototyping showed"): a proportional-only servo holds a
+load with a steady error τ/Kp, so "command − measured position" is a force gauge and effort becomes
+unnecessary. With integral action the steady error is zero whatever the load, and the remaining
+transient lag (≈ τ̇/Ki) is below one encoder tick for the gains used here and scaled by per-episode
+servo gains the policy cannot see (`docs/torque_press.md`).
+
+Arrays are per joint, shape (J,). Left out: backlash, motor thermal drift, bus latency.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+
+class ServoModel(str, Enum):
+    """Position loop of the simulated servo."""
+
+    PID = "pid"  # proportional + integral + derivative: zero steady-state error (leak-free)
+    PD = "pd"  # no integral action: steady error τ/Kp reveals the load (for the leak demonstration)
+
+
+def quantise(values: np.ndarray, step: float) -> np.ndarray:
+    """Round to the nearest multiple of `step` (a step of 0 returns the values unchanged)."""
+    if step <= 0:
+        return values.copy()
+    return np.round(values / step) * step
+
+
+def encoder_step_rad(ticks_per_rev: int) -> float:
+    """Angle of one encoder tick in rad; 4096 ticks/rev = 1.53 mrad (Dynamixel X, Feetech STS3215)."""
+    if ticks_per_rev <= 0:
+        return 0.0
+    return 2.0 * np.pi / ticks_per_rev
+
+
+@dataclass
+class ServoGains:
+    """Per-joint gains of one episode (N·m/rad, N·m/(rad·s), N·m·s/rad) and torque limit (N·m)."""
+
+    kp: np.ndarray
+    ki: np.ndarray
+    kd: np.ndarray
+    torque_limit: np.ndarray
+
+
+class PositionServo:
+    """PID (or PD) position loop on a quantised encoder with integrator clamping (anti-windup).
+
+    The derivative acts on a low-pass filtered finite difference of the encoder, as in servo firmware;
+    the integrator is clamped so that its output alone never exceeds the torque limit.
+    """
+
+    def __init__(
+        self,
+        gains: ServoGains,
+        model: ServoModel,
+        encoder_step: float,
+        dt: float,
+        velocity_filter_time_s: float = 0.002,
+    ):
+        self.gains = gains
+        self.model = ServoModel(model)
+        self.encoder_step = encoder_step
+        self.dt = dt
+        self._alpha_v = dt / (dt + velocity_filter_time_s)
+        self.integral = np.zeros_like(gains.kp)
+        self.velocity = np.zeros_like(gains.kp)
+        self._last_encoder: np.ndarray | None = None
+
+    def reset(self, q: np.ndarray, hold_torque: np.ndarray | None = None) -> None:
+        """Start at rest at `q`; `hold_torque` preloads the integrator (e.g. gravity at the start pose)."""
+        self._last_encoder = self.read_encoder(q)
+        self.velocity = np.zeros_like(self.gains.kp)
+        self.integral = np.zeros_like(self.gains.kp)
+        if hold_torque is not None and self.model is ServoModel.PID:
+            self.integral = np.clip(hold_torque, -self.gains.torque_limit, self.gains.torque_limit)
+
+    def read_encoder(self, q: np.ndarray) -> np.ndarray:
+        """The joint angle the servo (and the policy) can see: quantised to encoder ticks."""
+        return quantise(q, self.encoder_step)
+
+    def torque(self, q: np.ndarray, q_target: np.ndarray) -> np.ndarray:
+        """One servo update (every physics step): motor torque in N·m for the true angle `q`."""
+        encoder = self.read_encoder(q)
+        raw_velocity = (encoder - self._last_encoder) / self.dt
+        self._last_encoder = encoder
+        self.velocity += self._alpha_v * (raw_velocity - self.velocity)
+        error = q_target - encoder
+        limit = self.gains.torque_limit
+        if self.model is ServoModel.PID:
+            self.integral = np.clip(self.integral + self.gains.ki * error * self.dt, -limit, limit)
+        command = self.gains.kp * error + self.integral - self.gains.kd * self.velocity
+        return np.clip(command, -limit, limit)
+
+
+class EffortSensor:
+    """Motor-current effort reading: first-order low-pass filter, Gaussian noise, LSB quantisation.
+
+    `update` runs at the physics rate with the applied motor torque; `read` samples at the control
+    rate. Units stay N·m (τ = k_t·i, paper §6.1): the LSB is one current LSB times k_t.
+    """
+
+    def __init__(
+        self,
+        num_joints: int,
+        dt: float,
+        filter_time_s: float,
+        noise_std: float,
+        lsb: float,
+        rng: np.random.Generator,
+    ):
+        self._alpha = dt / (dt + filter_time_s) if filter_time_s > 0 else 1.0
+        self.noise_std = noise_std
+        self.lsb = lsb
+        self.rng = rng
+        self.filtered = np.zeros(num_joints)
+
+    def reset(self, torque: np.ndarray) -> None:
+        self.filtered = np.asarray(torque, dtype=float).copy()
+
+    def update(self, torque: np.ndarray) -> None:
+        self.filtered += self._alpha * (torque - self.filtered)
+
+    def read(self) -> np.ndarray:
+        noisy = self.filtered + self.rng.normal(0.0, self.noise_std, self.filtered.shape)
+        return quantise(noisy, self.lsb)

@@ -1,0 +1,159 @@
+"""`TorquePressEnv`: the gymnasium env behind `--env.type=torque_press`.
+
+Observation (a dict, as LeRobot's `preprocess_observation` expects):
+- `agent_pos` (2,) float64: joint angles in rad, quantised to the encoder (→ `observation.state`);
+- `effort` (2,) float64: sensed motor torque in N·m (→ `observation.effort`);
+- `pixels/side` (H, W, 3) uint8: side camera (→ `observation.images.side`), unless obs_type=agent_pos.
+
+Action (2,) float32: joint-target increments (`delta`) or joint targets in rad (`absolute`).
+Episode: terminated on success (force in the band for `hold_steps` consecutive control steps) or
+when the button breaks; truncated after `episode_length` steps. `info` reports `is_success` and, for
+analysis only, the hidden truth (`button_force`, `stiffness`, `broken`).
+"""
+
+import logging
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from lerobot_torque.envs.configs import PRESS_CAMERA, TorquePressEnvConfig
+from lerobot_torque.envs.press_scene import CAMERA_NAME
+from lerobot_torque.envs.press_sim import PressReading, PressSimulation, sample_episode_params
+
+logger = logging.getLogger(__name__)
+
+TASK_DESCRIPTION = "Press the button until its force is in the target band and hold it there."
+
+
+class TorquePressEnv(gym.Env):
+    """Press a hidden-stiffness button to a force band and hold it (see `TorquePressEnvConfig`)."""
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 25}
+
+    def __init__(self, config: TorquePressEnvConfig | None = None):
+        super().__init__()
+        self.config = config if config is not None else TorquePressEnvConfig()
+        cfg = self.config
+        self.metadata = {**self.metadata, "render_fps": cfg.fps}
+        self.render_mode = cfg.render_mode
+        self.task = cfg.task
+        self.task_description = TASK_DESCRIPTION
+        self._max_episode_steps = cfg.episode_length  # LeRobot's rollout reads this
+        self.sim = PressSimulation(cfg)
+        self._renderers: dict[tuple[int, int], object] = {}
+        self.uses_pixels = cfg.obs_type == "pixels_agent_pos"
+
+        joints = len(self.sim.kinematics.qpos_ids)
+        limits = self.sim.model.jnt_range[: joints]
+        obs = {
+            "agent_pos": spaces.Box(limits[:, 0], limits[:, 1], dtype=np.float64),
+            "effort": spaces.Box(-cfg.torque_limit * 2, cfg.torque_limit * 2, (joints,), dtype=np.float64),
+        }
+        if self.uses_pixels:
+            image = spaces.Box(0, 255, (cfg.observation_height, cfg.observation_width, 3), dtype=np.uint8)
+            obs["pixels"] = spaces.Dict({PRESS_CAMERA: image})
+        self.observation_space = spaces.Dict(obs)
+        if cfg.action_mode == "delta":
+            bound = np.full(joints, cfg.max_delta_rad, dtype=np.float32)
+            self.action_space = spaces.Box(-bound, bound, dtype=np.float32)
+        else:
+            self.action_space = spaces.Box(
+                limits[:, 0].astype(np.float32), limits[:, 1].astype(np.float32), dtype=np.float32
+            )
+        self._limits = limits
+        self.target = np.zeros(joints)
+        self.reading: PressReading | None = None
+        self._steps = 0
+        self._steps_in_band = 0
+        self._done = False
+
+    # --- gym API -----------------------------------------------------------------------------------
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        params = sample_episode_params(self.config, self.np_random, self.sim.kinematics)
+        self.reading = self.sim.reset(params, self.np_random)
+        self.target = self.sim.target.copy()
+        self._steps = 0
+        self._steps_in_band = 0
+        self._done = False
+        return self._observation(), self._info(success=False)
+
+    def step(self, action: np.ndarray):
+        if self.reading is None:
+            raise RuntimeError("Call reset() before step().")
+        action = np.asarray(action, dtype=float).reshape(-1)
+        if action.shape != self.action_space.shape or not np.all(np.isfinite(action)):
+            raise ValueError(
+                f"torque_press expects a finite action of shape {self.action_space.shape} "
+                f"({self.config.action_mode} joint targets), got {action!r}."
+            )
+        cfg = self.config
+        if cfg.action_mode == "delta":
+            target = self.target + np.clip(action, -cfg.max_delta_rad, cfg.max_delta_rad)
+        else:
+            target = action
+        self.target = np.clip(target, self._limits[:, 0], self._limits[:, 1])
+        self.reading = self.sim.step(self.target, cfg.break_force)
+        self._steps += 1
+
+        low, high = cfg.force_band
+        in_band = low <= self.reading.button_force <= high and self.reading.extra["peak_force"] <= high
+        self._steps_in_band = self._steps_in_band + 1 if in_band else 0
+        success = not self.reading.broken and self._steps_in_band >= cfg.hold_steps
+        terminated = success or self.reading.broken
+        truncated = not terminated and self._steps >= cfg.episode_length
+        return self._observation(), float(success), terminated, truncated, self._info(success)
+
+    def render(self) -> np.ndarray:
+        return self._camera_image(self.config.visualization_height, self.config.visualization_width)
+
+    def close(self) -> None:
+        for renderer in self._renderers.values():
+            renderer.close()
+        self._renderers.clear()
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    @property
+    def button_x(self) -> float:
+        """The button's position along the table (m): what the camera shows, used by the expert."""
+        return self.sim.params.button_x
+
+    @property
+    def steps_in_band(self) -> int:
+        return self._steps_in_band
+
+    def _observation(self) -> dict:
+        obs = {"agent_pos": self.reading.encoder.copy(), "effort": self.reading.effort.copy()}
+        if self.uses_pixels:
+            image = self._camera_image(self.config.observation_height, self.config.observation_width)
+            obs["pixels"] = {PRESS_CAMERA: image}
+        return obs
+
+    def _info(self, success: bool) -> dict:
+        return {
+            "is_success": bool(success),
+            "button_force": float(self.reading.button_force),
+            "button_depth": float(self.reading.button_depth),
+            "broken": bool(self.reading.broken),
+            "stiffness": float(self.sim.params.stiffness),
+        }
+
+    def _camera_image(self, height: int, width: int) -> np.ndarray:
+        import mujoco
+
+        renderer = self._renderers.get((height, width))
+        if renderer is None:
+            try:
+                renderer = mujoco.Renderer(self.sim.model, height=height, width=width)
+            except Exception as e:  # MuJoCo raises plain Exceptions when no GL context can be made
+                raise RuntimeError(
+                    "MuJoCo could not open an offscreen GL context for the torque_press camera. On a "
+                    "headless machine set MUJOCO_GL=egl (GPU or Mesa) or MUJOCO_GL=osmesa (CPU, "
+                    "`apt-get install libosmesa6`), or use --env.obs_type=agent_pos (no camera)."
+                ) from e
+            self._renderers[(height, width)] = renderer
+        renderer.update_scene(self.sim.data, camera=CAMERA_NAME)
+        return renderer.render().copy()

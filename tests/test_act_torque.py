@@ -1,0 +1,214 @@
+"""act_torque: parity with ACT, the effort token and objective, inference history, save/load."""
+
+import pytest
+import torch
+
+from lerobot.policies.act.configuration_act import ACTConfig
+from lerobot.policies.act.modeling_act import ACTPolicy
+from lerobot.policies.factory import make_pre_post_processors
+from lerobot.processor import PolicyProcessorPipeline
+
+from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePolicy
+from lerobot_torque.policies.torque import Aggregator, EffortAblation, EffortLayout, HistoryMode
+from lerobot_torque.policies.torque.effort_inputs import read_effort_inputs
+from tests.tiny import FEATURE_LAYOUT, STATE_LAYOUT, TINY_ACT, make_act_config, make_batch, policy_features
+
+
+def make_policy(layout=FEATURE_LAYOUT, seed: int = 0, **overrides) -> ACTTorquePolicy:
+    torch.manual_seed(seed)
+    return ACTTorquePolicy(make_act_config(layout, **overrides))
+
+
+def model_actions(policy: ACTTorquePolicy, batch: dict) -> torch.Tensor:
+    model_batch = policy.training_inputs(batch)[0]
+    return policy.model({**model_batch, "observation.images": [batch["observation.images.top"]]})[0]
+
+
+def torque_off(**overrides):
+    return make_policy(torque_use_effort_input=False, torque_predict_future_effort=False, **overrides)
+
+
+def test_state_dict_keeps_every_act_weight_with_its_shape():
+    torch.manual_seed(0)
+    inputs, outputs = policy_features()
+    act = ACTPolicy(ACTConfig(**TINY_ACT, input_features=inputs, output_features=outputs))
+    torque_state = make_policy(effort_in_vae_encoder=True).state_dict()
+    for key, value in act.state_dict().items():
+        assert key in torque_state and torque_state[key].shape == value.shape, key
+
+
+@pytest.mark.parametrize("layout", [FEATURE_LAYOUT, STATE_LAYOUT])
+def test_torque_off_matches_act_outputs(layout):
+    inputs, outputs = policy_features()
+    act = ACTPolicy(ACTConfig(**TINY_ACT, input_features=inputs, output_features=outputs))
+    policy = torque_off(layout=layout)
+    policy.load_state_dict(act.state_dict())
+    batch = make_batch(policy.config)
+    act_batch = {**batch, "observation.state": read_effort_inputs(batch, policy.config.torque).state}
+
+    torch.manual_seed(3)
+    act_loss, act_terms = act.forward(act_batch)
+    torch.manual_seed(3)
+    loss, terms = policy.forward(batch)
+    assert torch.equal(loss, act_loss) and terms == act_terms
+
+    live = make_batch(policy.config, training=False)
+    act_live = {**live, "observation.state": read_effort_inputs(live, policy.config.torque).state}
+    assert torch.equal(policy.predict_action_chunk(live), act.predict_action_chunk(act_live))
+
+
+def test_loss_adds_beta_times_the_future_effort_l1():
+    policy = make_policy(torque_future_loss_weight=0.5)
+    torch.manual_seed(1)
+    loss, terms = policy.forward(make_batch(policy.config))
+    expected = terms["l1_loss"] + policy.config.kl_weight * terms["kld_loss"] + 0.5 * terms["effort_l1_loss"]
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_future_effort_loss_ignores_frames_past_the_episode_end():
+    policy = make_policy()
+    batch = make_batch(policy.config)
+    changed = {**batch, "observation.effort": batch["observation.effort"].clone()}
+    changed["observation.effort"][1, -2:] += 100.0  # flagged as padding in make_batch
+    torch.manual_seed(2)
+    _, terms = policy.forward(batch)
+    torch.manual_seed(2)
+    _, changed_terms = policy.forward(changed)
+    assert changed_terms["effort_l1_loss"] == pytest.approx(terms["effort_l1_loss"])
+
+
+def test_training_reduces_action_and_effort_losses():
+    policy = make_policy(seed=1, dropout=0.0, torque_future_loss_weight=1.0)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=3e-3)
+    batch = make_batch(policy.config)
+    history = []
+    for step in range(80):
+        torch.manual_seed(step)
+        loss, terms = policy.forward(batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(terms)
+    assert history[-1]["l1_loss"] < 0.6 * history[0]["l1_loss"]
+    assert history[-1]["effort_l1_loss"] < 0.6 * history[0]["effort_l1_loss"]
+
+
+@pytest.mark.parametrize(
+    "mode, aggregator",
+    [
+        (HistoryMode.CURRENT, Aggregator.MLP),
+        (HistoryMode.ONE_TOKEN, Aggregator.MLP),
+        (HistoryMode.ONE_TOKEN, Aggregator.GRU),
+        (HistoryMode.ONE_TOKEN, Aggregator.ATTENTION),
+        (HistoryMode.PER_FRAME, Aggregator.MLP),
+    ],
+)
+@pytest.mark.parametrize("predict_future", [True, False])
+def test_every_design_trains_a_step_and_acts(mode, aggregator, predict_future):
+    policy = make_policy(
+        torque_history_mode=mode, torque_aggregator=aggregator, torque_predict_future_effort=predict_future
+    )
+    loss, _ = policy.forward(make_batch(policy.config))
+    loss.backward()
+    assert all(p.grad is not None for n, p in policy.named_parameters() if "effort_encoder" in n)
+    policy.reset()
+    action = policy.select_action(make_batch(policy.config, training=False))
+    assert action.shape == (3, 2) and torch.isfinite(action).all()
+
+
+def test_actions_depend_on_the_effort_history_only_when_it_is_an_input():
+    for use_input, should_change in ((True, True), (False, False)):
+        policy = make_policy(torque_use_effort_input=use_input).eval()
+        batch = make_batch(policy.config)
+        changed = {**batch, "observation.effort": batch["observation.effort"] + 1.0}
+        changed_actions = model_actions(policy, changed)
+        actions = model_actions(policy, batch)
+        assert (not torch.equal(actions, changed_actions)) is should_change
+
+
+def test_effort_reaches_the_vae_encoder_when_asked():
+    policy = make_policy(effort_in_vae_encoder=True).train()
+    batch = make_batch(policy.config)
+    changed = {**batch, "observation.effort": batch["observation.effort"] + 1.0}
+    torch.manual_seed(0)
+    mu, _, _ = policy.model._latent(policy.training_inputs(batch)[0], 3)
+    torch.manual_seed(0)
+    changed_mu, _, _ = policy.model._latent(policy.training_inputs(changed)[0], 3)
+    assert not torch.allclose(mu, changed_mu)
+
+
+def test_select_action_feeds_its_own_history_and_reset_clears_it():
+    policy = make_policy(n_action_steps=1).eval()
+    frames = [make_batch(policy.config, seed=s, training=False) for s in range(3)]
+    first = [policy.select_action(frame) for frame in frames]
+    policy.reset()
+    assert torch.equal(policy.select_action(frames[0]), first[0])
+    fresh = make_policy(n_action_steps=1).eval()
+    assert not torch.equal(fresh.select_action(frames[2]), first[2])  # frame 2 alone: another history
+
+
+@pytest.mark.parametrize("ablation", [EffortAblation.ZERO, EffortAblation.SHUFFLE])
+def test_effort_ablation_changes_what_the_policy_sees_at_inference(ablation):
+    frames = [make_batch(make_act_config(), seed=s, training=False) for s in range(6)]
+    chunks = {}
+    for mode in (EffortAblation.NONE, ablation):
+        torch.manual_seed(5)
+        policy = make_policy(torque_effort_ablation=mode).eval()
+        for frame in frames:
+            chunk = policy.predict_action_chunk(frame)
+        chunks[mode] = chunk
+    assert not torch.equal(chunks[EffortAblation.NONE], chunks[ablation])
+
+
+def test_save_and_load_give_identical_actions(tmp_path):
+    policy = make_policy(layout=STATE_LAYOUT, n_action_steps=1).eval()
+    policy.save_pretrained(tmp_path)
+    loaded = ACTTorquePolicy.from_pretrained(tmp_path).eval()
+    assert loaded.config.torque == policy.config.torque
+    for seed in range(4):
+        frame = make_batch(policy.config, seed=seed, training=False)
+        assert torch.equal(loaded.select_action(dict(frame)), policy.select_action(dict(frame)))
+
+
+def test_processors_round_trip_with_the_policy(tmp_path):
+    config = make_act_config()
+    stats = {
+        key: {"mean": torch.rand(n) + 1, "std": torch.rand(n) + 0.5}
+        for key, n in (("observation.state", 2), ("observation.effort", 2), ("action", 2))
+    }
+    pre, post = make_pre_post_processors(config, dataset_stats=stats)
+    pre.save_pretrained(tmp_path)
+    post.save_pretrained(tmp_path)
+    loaded = PolicyProcessorPipeline.from_pretrained(tmp_path, "policy_preprocessor.json")
+    frame = make_batch(config, training=False)
+    out, loaded_out = pre(dict(frame)), loaded(dict(frame))
+    assert torch.equal(out["observation.effort"], loaded_out["observation.effort"])
+    expected = (frame["observation.effort"] - stats["observation.effort"]["mean"]) / (
+        stats["observation.effort"]["std"] + 1e-8
+    )
+    torch.testing.assert_close(out["observation.effort"], expected)
+
+
+def test_missing_effort_stats_are_an_error_not_a_silent_pass_through():
+    config = make_act_config()
+    stats = {"observation.state": {"mean": torch.zeros(2), "std": torch.ones(2)}}
+    with pytest.raises(ValueError, match="no statistics for 'observation.effort'"):
+        make_pre_post_processors(config, dataset_stats=stats)
+
+
+def test_loading_a_checkpoint_onto_data_with_other_effort_dims_is_an_error(tmp_path):
+    make_policy().save_pretrained(tmp_path)
+    loaded = ACTTorquePolicy.from_pretrained(tmp_path)
+    other = {
+        "observation.state": {"dtype": "float32", "shape": (2,), "names": ["a.pos", "b.pos"]},
+        "observation.effort": {"dtype": "float32", "shape": (3,), "names": ["a", "b", "c"]},
+    }
+    with pytest.raises(ValueError, match="trained on 2 effort dims"):
+        loaded.config.set_dataset_feature_metadata(other)
+
+
+def test_layout_is_recorded_in_the_saved_config(tmp_path):
+    make_policy(layout=STATE_LAYOUT).save_pretrained(tmp_path)
+    loaded = ACTTorquePolicy.from_pretrained(tmp_path)
+    assert isinstance(loaded.config.torque.layout, EffortLayout)
+    assert loaded.config.torque.layout == STATE_LAYOUT

@@ -1,0 +1,119 @@
+"""Tiny, seeded configs and batches for fast CPU tests (sizes as named constants)."""
+
+from pathlib import Path
+
+import torch
+
+from lerobot.configs import FeatureType, PolicyFeature
+from lerobot.utils.constants import ACTION, OBS_STATE
+
+from lerobot_torque.constants import OBS_EFFORT
+from lerobot_torque.policies.act_torque import ACTTorqueConfig
+from lerobot_torque.policies.torque import EffortLayout, TorqueConfig
+
+DIM_MODEL = 16
+CHUNK = 5
+HISTORY = 4
+STRIDE = 2
+NUM_JOINTS = 2
+IMAGE = 32
+BATCH = 3
+
+TINY_ACT = {
+    "dim_model": DIM_MODEL,
+    "n_heads": 2,
+    "dim_feedforward": 32,
+    "n_encoder_layers": 1,
+    "n_decoder_layers": 1,
+    "n_vae_encoder_layers": 1,
+    "latent_dim": 4,
+    "chunk_size": CHUNK,
+    "n_action_steps": CHUNK,
+    "pretrained_backbone_weights": None,
+    "device": "cpu",
+}
+TINY_ACT_CLI = [f"--policy.{key}={'null' if value is None else value}" for key, value in TINY_ACT.items()]
+TINY_TORQUE_CLI = [f"--policy.torque.history_length={HISTORY}", f"--policy.torque.history_stride={STRIDE}"]
+
+FEATURE_LAYOUT = EffortLayout(
+    key=OBS_EFFORT, names=[f"joint{i}" for i in range(NUM_JOINTS)], state_names=None
+)
+STATE_NAMES = [f"joint{i}.pos" for i in range(NUM_JOINTS)] + [f"joint{i}.effort" for i in range(NUM_JOINTS)]
+STATE_LAYOUT = EffortLayout(key=OBS_STATE, names=STATE_NAMES[NUM_JOINTS:], state_names=STATE_NAMES)
+
+
+def policy_features(num_joints: int = NUM_JOINTS) -> tuple[dict, dict]:
+    """Input and output features of the tiny policies (effort already split from the state)."""
+    inputs = {
+        "observation.images.top": PolicyFeature(type=FeatureType.VISUAL, shape=(3, IMAGE, IMAGE)),
+        OBS_STATE: PolicyFeature(type=FeatureType.STATE, shape=(num_joints,)),
+        OBS_EFFORT: PolicyFeature(type=FeatureType.STATE, shape=(num_joints,)),
+    }
+    return inputs, {ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(num_joints,))}
+
+
+def make_act_config(layout: EffortLayout = FEATURE_LAYOUT, **overrides) -> ACTTorqueConfig:
+    """A tiny act_torque config already bound to an effort layout; `torque_*` keys set torque fields."""
+    torque_fields = {k.removeprefix("torque_"): overrides.pop(k) for k in list(overrides) if k.startswith("torque_")}
+    torque = TorqueConfig(**{"history_length": HISTORY, "history_stride": STRIDE, **torque_fields}, layout=layout)
+    inputs, outputs = policy_features()
+    return ACTTorqueConfig(
+        **{**TINY_ACT, "input_features": inputs, "output_features": outputs, "torque": torque, **overrides}
+    )
+
+
+def make_batch(config, batch_size: int = BATCH, seed: int = 0, *, training: bool = True) -> dict:
+    """A normalised batch as the preprocessor hands it over, in the config's effort layout.
+
+    Training batches carry the dataset's effort window (history + future) and its padding flags;
+    otherwise one live frame.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    torque, layout = config.torque, config.torque.layout
+    window = len(torque.window_offsets(config.chunk_size)) if training else 1
+    effort = torch.randn(batch_size, window, len(layout.names), generator=generator)
+    state = torch.randn(batch_size, window, NUM_JOINTS, generator=generator)
+    is_pad = torch.zeros(batch_size, window, dtype=torch.bool)
+    if training:
+        is_pad[0, : torque.history_window_length - 1] = True  # first sample: at the episode start
+        is_pad[1, -2:] = True  # second sample: near the episode end
+    batch = {
+        "observation.images.top": torch.rand(batch_size, 3, IMAGE, IMAGE, generator=generator),
+        "task": ["press"] * batch_size,
+    }
+    current = torque.history_window_length - 1 if training else 0
+    if layout.key == OBS_STATE:
+        full = torch.cat([state, effort], dim=-1)
+        batch[OBS_STATE] = full if training else full[:, 0]
+        if training:
+            batch[f"{OBS_STATE}_is_pad"] = is_pad
+    else:
+        batch[OBS_STATE] = state[:, current]
+        batch[OBS_EFFORT] = effort if training else effort[:, 0]
+        if training:
+            batch[f"{OBS_EFFORT}_is_pad"] = is_pad
+    if training:
+        batch[ACTION] = torch.randn(batch_size, config.chunk_size, NUM_JOINTS, generator=generator)
+        batch["action_is_pad"] = torch.zeros(batch_size, config.chunk_size, dtype=torch.bool)
+    return batch
+
+
+def lerobot_train_args(dataset_root: Path, output_dir: Path, *, steps: int = 3, policy_type: str = "act_torque"):
+    """`lerobot-train` arguments for a tiny run on a local dataset, offline, on the CPU."""
+    return [
+        f"--policy.type={policy_type}",
+        f"--dataset.repo_id=local/{dataset_root.name}",
+        f"--dataset.root={dataset_root}",
+        f"--output_dir={output_dir}",
+        f"--steps={steps}",
+        "--batch_size=4",
+        "--num_workers=0",
+        "--log_freq=1",
+        f"--save_freq={steps}",
+        "--eval_freq=0",
+        "--seed=1",
+        "--policy.push_to_hub=false",
+        "--wandb.enable=false",
+        *TINY_ACT_CLI,
+        *TINY_TORQUE_CLI,
+    ]
