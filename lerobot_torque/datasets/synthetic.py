@@ -8,7 +8,8 @@ to imitate it. Used by the tests and the data-loader benchmark; the simulated be
 
 Layouts (`layout`):
 - `feature`: `observation.state` = `joint<i>.pos`, `observation.effort` = `joint<i>`;
-- `state`:   `observation.state` = `joint<i>.pos` then `joint<i>.effort` (what `lerobot-record` writes).
+- `state`:   `observation.state` = `joint<i>.pos` then `joint<i>.effort` (what `lerobot-record` writes);
+- `none`:    `observation.state` = `joint<i>.pos` and no effort at all (for error paths and baselines).
 """
 
 from pathlib import Path
@@ -36,12 +37,13 @@ def synthetic_features(layout: str, num_joints: int, image_size: int, use_videos
     if layout == "state":
         names = positions + [f"joint{i}{EFFORT_SUFFIX}" for i in range(num_joints)]
         features["observation.state"] = {"dtype": "float32", "shape": (len(names),), "names": names}
-    elif layout == "feature":
+    elif layout in ("feature", "none"):
         features["observation.state"] = {"dtype": "float32", "shape": (num_joints,), "names": positions}
-        names = [f"joint{i}" for i in range(num_joints)]
-        features[OBS_EFFORT] = {"dtype": "float32", "shape": (num_joints,), "names": names}
+        if layout == "feature":
+            names = [f"joint{i}" for i in range(num_joints)]
+            features[OBS_EFFORT] = {"dtype": "float32", "shape": (num_joints,), "names": names}
     else:
-        raise ValueError(f"layout must be 'feature' or 'state', got {layout!r}.")
+        raise ValueError(f"layout must be 'feature', 'state' or 'none', got {layout!r}.")
     return features
 
 
@@ -98,6 +100,7 @@ def write_synthetic_dataset(
                 frame["observation.state"] = np.concatenate([pos, effort]).astype(np.float32)
             else:
                 frame["observation.state"] = pos.astype(np.float32)
+            if layout == "feature":
                 frame[OBS_EFFORT] = effort.astype(np.float32)
             dataset.add_frame({**frame, "task": "press until it pushes back"})
         dataset.save_episode()
