@@ -65,7 +65,7 @@ class BlockReadMixin:
             raise ConnectionError(
                 f"Could not read {list(data_names)} from motors {ids} on port '{self.port}' after "
                 f"{1 + num_retry} attempts (last result: {self.packet_handler.getTxRxResult(comm)}; "
-                f"no reply from ids {missing}). Check the arm's power supply and cable; if this happens "
+                f"no valid reply from ids {missing}). Check the arm's power supply and cable; if this happens "
                 "only now and then, raise the robot's `num_read_retries`."
             )
 

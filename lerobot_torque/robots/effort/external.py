@@ -6,7 +6,7 @@ M(q)q̈ + C(q, q̇)q̇ + G(q) (eq. 1), and uses τ_model = G(q) under quasi-stat
 of one arm, with constraints disabled: contacts, joint limits and dry friction are not part of
 τ_model, so they stay in the residual like any other unmodelled torque.
 
-Joint velocities and accelerations (for `ModelTorque.INVERSE_DYNAMICS`) come from finite differences
+Joint velocities and accelerations (for `ModelTorque.INVERSE_DYNAMICS`, options.py) come from finite differences
 of the observed positions (`JointRates`); motor velocity registers are not used, so every robot gets
 the same estimate.
 
@@ -15,7 +15,6 @@ Left out: payload identification and thermal compensation of k_t (paper A.2.5 li
 
 import time
 from collections.abc import Mapping
-from enum import Enum
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,13 +25,6 @@ if TYPE_CHECKING:
 # Above this gap between two observations the finite differences are meaningless (e.g. after a reset
 # pause); rates restart from zero. 0.2 s = 6 frames at 30 fps, 10 at 50 fps (this port).
 MAX_RATE_GAP_S = 0.2
-
-
-class ModelTorque(str, Enum):
-    """Which model torque `*.effort_ext` subtracts from the measured torque."""
-
-    GRAVITY = "gravity"  # G(q): quasi-static, paper appendix A.2.4
-    INVERSE_DYNAMICS = "inverse_dynamics"  # M(q)q̈ + C(q,q̇)q̇ + G(q), paper eq. (1)
 
 
 def import_mujoco():
