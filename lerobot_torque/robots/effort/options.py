@@ -5,9 +5,9 @@ from enum import Enum
 
 # Default guard limit as a fraction of what the effort reading shows at motor stall (this port).
 # Chosen to fire only near stall, where position-controlled servos otherwise push until their own
-# overload protection cuts torque (the arm then drops); free-motion gravity torques stay well below
-# it (SO-101 shoulder_lift ≈ 0.54 N·m at the calibration pose in our model, 18 % of a 12 V STS3215
-# stall, see tests/robots/test_so_effort_guard.py).
+# overload protection cuts torque (the arm then drops); the arm's own weight stays well below it
+# (SO-101 shoulder_lift ≤ 0.86 N·m over its range in our model: 29 % of a 12 V STS3215 stall, 45 % of
+# a 7.4 V one; tests/robots/test_external_effort.py).
 DEFAULT_LIMIT_FRACTION_OF_STALL = 0.8
 
 
