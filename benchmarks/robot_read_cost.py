@@ -73,7 +73,10 @@ def variants(calibration_dir: Path) -> dict[str, tuple[Callable[[], object], Cal
 
     return {
         BASELINE: (lambda: SO100Follower(SO100FollowerConfig(**so100)), control_step),
-        "  + Present_Load by a 2nd sync_read": (lambda: SO100Follower(SO100FollowerConfig(**so100)), two_sync_reads_step),
+        "  + Present_Load by a 2nd sync_read": (
+            lambda: SO100Follower(SO100FollowerConfig(**so100)),
+            two_sync_reads_step,
+        ),
         "so100_follower_torque (load, guard on)": (torque(), control_step),
         "so100_follower_torque (current, guard on)": (torque(effort_register="current"), control_step),
         "so100_follower_torque (load, guard off)": (torque(effort_guard=False), control_step),
@@ -117,10 +120,11 @@ def main() -> None:
     results = measure(args.steps, args.rounds, args.latency_ms / 1e3)
     base = results[BASELINE]
     print(f"# {' '.join(sys.argv)}")
+    machine = f"{platform.machine()} {platform.processor() or platform.system()}"
     print(
-        f"# LeRobot {lerobot.__version__}, Python {platform.python_version()}, {platform.machine()} "
-        f"{platform.processor() or platform.system()}; {args.rounds} rounds x {args.steps} steps per variant, "
-        f"1 Mbaud, {args.latency_ms} ms per transaction; one step = get_observation + send_action"
+        f"# LeRobot {lerobot.__version__}, Python {platform.python_version()}, {machine}; {args.rounds} "
+        f"rounds x {args.steps} steps per variant, 1 Mbaud, {args.latency_ms} ms per transaction; "
+        "one step = get_observation + send_action"
     )
     header = ("variant", "transactions", "bytes", "modelled ms", "measured ms", "x modelled", "x measured")
     print("| " + " | ".join(header) + " |")

@@ -126,7 +126,9 @@ def test_configure_chains_shadows_to_their_primaries_and_sets_aloha_modes(make_a
 def test_calibration_aligns_each_shadow_to_its_primary_and_is_saved(make_arm, tmp_path):
     arm = make_arm()
     arm.bus.is_calibrated = False
-    arm.bus.read.side_effect = lambda _name, motor, **_kw: {"shoulder": 1000, "shoulder_shadow": 970}.get(motor, 2048)
+    arm.bus.read.side_effect = lambda _name, motor, **_kw: {"shoulder": 1000, "shoulder_shadow": 970}.get(
+        motor, 2048
+    )
     arm.connect()
     saved = json.loads((tmp_path / "arm.json").read_text())
     assert saved["shoulder_shadow"]["homing_offset"] == 30
@@ -148,7 +150,10 @@ def test_external_effort_subtracts_the_viperx_gravity_model(make_arm):
 
 @pytest.fixture
 def aloha(tmp_path, registers):
-    with patch(f"{FOLLOWER}.DynamixelEffortBus", side_effect=lambda **kw: bus_class_mock(make_bus_mock(registers))(**kw)):
+    with patch(
+        f"{FOLLOWER}.DynamixelEffortBus",
+        side_effect=lambda **kw: bus_class_mock(make_bus_mock(registers))(**kw),
+    ):
         robot = AlohaTorque(AlohaTorqueConfig(id="aloha", calibration_dir=tmp_path))
     yield robot
     if robot.is_connected:

@@ -46,7 +46,9 @@ def test_dynamixel_position_2048_is_the_interbotix_joint_zero():
 
 @pytest.mark.parametrize("units", [0, 841, 2048, 2867, 4095])
 def test_position_conversion_round_trips(units):
-    assert dynamixel_units.radians_to_position_units(dynamixel_units.position_units_to_radians(units)) == units
+    assert (
+        dynamixel_units.radians_to_position_units(dynamixel_units.position_units_to_radians(units)) == units
+    )
 
 
 def test_gripper_normalization_maps_closed_to_0_and_open_to_1():

@@ -59,7 +59,9 @@ def test_inverse_dynamics_adds_mass_matrix_times_acceleration(so_model):
     model, data = reference_data(q, qd)
     mass_matrix = np.zeros((model.nv, model.nv))
     mujoco.mj_fullM(model, mass_matrix, data.qM)
-    np.testing.assert_allclose(so_model.model_torque_nm(q, qd, qdd), mass_matrix @ qdd + data.qfrc_bias, atol=1e-10)
+    np.testing.assert_allclose(
+        so_model.model_torque_nm(q, qd, qdd), mass_matrix @ qdd + data.qfrc_bias, atol=1e-10
+    )
 
 
 @pytest.mark.parametrize("q", POSES)

@@ -37,7 +37,9 @@ def make_follower(tmp_path, registers):
     def _make(**overrides) -> SOFollowerTorque:
         bus = make_bus_mock(registers)
         with patch(f"{MODULE}.FeetechEffortBus", bus_class_mock(bus)):
-            robot = SOFollowerTorque(SOFollowerTorqueConfig(port="/dev/null", calibration_dir=tmp_path, **overrides))
+            robot = SOFollowerTorque(
+                SOFollowerTorqueConfig(port="/dev/null", calibration_dir=tmp_path, **overrides)
+            )
         robots.append(robot)
         return robot
 
@@ -90,7 +92,9 @@ def test_load_in_newton_meters_is_permille_of_stall_torque(make_follower):
 
 
 def test_current_in_newton_meters_uses_stall_torque_over_stall_current(make_follower):
-    robot = make_follower(effort_register="current", effort_unit="nm", stall_torque_nm=3.0, stall_current_a=2.0)
+    robot = make_follower(
+        effort_register="current", effort_unit="nm", stall_torque_nm=3.0, stall_current_a=2.0
+    )
     robot.connect()
     obs = robot.get_observation()
     assert obs["wrist_flex.effort"] == pytest.approx(CURRENT * 6.5e-3 * 3.0 / 2.0)
@@ -120,7 +124,9 @@ def test_reconnect_after_disconnect_reads_again(make_follower, registers):
 def test_read_failure_reaches_the_caller(make_follower):
     robot = make_follower()
     robot.connect()
-    robot.bus.sync_read_block.side_effect = ConnectionError("Could not read ['Present_Position', 'Present_Load']")
+    robot.bus.sync_read_block.side_effect = ConnectionError(
+        "Could not read ['Present_Position', 'Present_Load']"
+    )
     with pytest.raises(ConnectionError, match="Could not read"):
         robot.get_observation()
 

@@ -54,7 +54,10 @@ class AlohaTorque(BimanualMixin, Robot):
         self.cameras = make_cameras_from_configs(config.cameras)
 
     def _arm_features(self, kind: str) -> dict[str, type]:
-        return {**prefixed("left", getattr(self.left_arm, kind)), **prefixed("right", getattr(self.right_arm, kind))}
+        return {
+            **prefixed("left", getattr(self.left_arm, kind)),
+            **prefixed("right", getattr(self.right_arm, kind)),
+        }
 
     @property
     def _cameras_ft(self) -> dict[str, tuple]:
@@ -80,14 +83,19 @@ class AlohaTorque(BimanualMixin, Robot):
 
     @check_if_not_connected
     def get_observation(self) -> RobotObservation:
-        obs = {**prefixed("left", self.left_arm.get_observation()), **prefixed("right", self.right_arm.get_observation())}
+        obs = {
+            **prefixed("left", self.left_arm.get_observation()),
+            **prefixed("right", self.right_arm.get_observation()),
+        }
         return obs | read_camera_frames(str(self), self.cameras)
 
     @check_if_not_connected
     def send_action(self, action: RobotAction) -> RobotAction:
         sent = {}
         for side, arm in zip(SIDES, (self.left_arm, self.right_arm), strict=True):
-            arm_action = {key.removeprefix(f"{side}_"): v for key, v in action.items() if key.startswith(f"{side}_")}
+            arm_action = {
+                key.removeprefix(f"{side}_"): v for key, v in action.items() if key.startswith(f"{side}_")
+            }
             sent |= prefixed(side, arm.send_action(arm_action))
         return sent
 

@@ -57,16 +57,17 @@ class BlockReadMixin:
             missing = [id_ for id_ in ids if not self.sync_reader.isAvailable(id_, start, length)]
             if self._is_comm_success(comm) and not missing:
                 break
+            result = self.packet_handler.getTxRxResult(comm)
             logger.debug(
                 "Block read %s (attempt %d/%d) failed: %s, missing ids %s",
-                list(data_names), attempt + 1, 1 + num_retry, self.packet_handler.getTxRxResult(comm), missing,
+                list(data_names), attempt + 1, 1 + num_retry, result, missing,
             )  # fmt: skip
         else:
             raise ConnectionError(
                 f"Could not read {list(data_names)} from motors {ids} on port '{self.port}' after "
-                f"{1 + num_retry} attempts (last result: {self.packet_handler.getTxRxResult(comm)}; "
-                f"no valid reply from ids {missing}). Check the arm's power supply and cable; if this happens "
-                "only now and then, raise the robot's `num_read_retries`."
+                f"{1 + num_retry} attempts (last result: {result}; no valid reply from ids {missing}). "
+                "Check the arm's power supply and cable; if this happens only now and then, raise the "
+                "robot's `num_read_retries`."
             )
 
         values: dict[str, dict[str, Value]] = {}

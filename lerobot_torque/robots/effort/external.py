@@ -6,9 +6,9 @@ M(q)q̈ + C(q, q̇)q̇ + G(q) (eq. 1), and uses τ_model = G(q) under quasi-stat
 of one arm, with constraints disabled: contacts, joint limits and dry friction are not part of
 τ_model, so they stay in the residual like any other unmodelled torque.
 
-Joint velocities and accelerations (for `ModelTorque.INVERSE_DYNAMICS`, options.py) come from finite differences
-of the observed positions (`JointRates`); motor velocity registers are not used, so every robot gets
-the same estimate.
+Joint velocities and accelerations (for `ModelTorque.INVERSE_DYNAMICS`, options.py) come from finite
+differences of the observed positions (`JointRates`); motor velocity registers are not used, so every
+robot gets the same estimate.
 
 Left out: payload identification and thermal compensation of k_t (paper A.2.5 lists both).
 """
@@ -54,7 +54,9 @@ class ExternalEffortModel:
         self.model = model
         self.model.opt.disableflags |= mujoco.mjtDisableBit.mjDSBL_CONSTRAINT
         self.data = mujoco.MjData(model)
-        missing = [name for name in joints.values() if mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, name) < 0]
+        missing = [
+            name for name in joints.values() if mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, name) < 0
+        ]
         if missing:
             valid = [model.joint(i).name for i in range(model.njnt)]
             raise ValueError(f"MJCF joints {missing} not found in the model; it has {valid}.")

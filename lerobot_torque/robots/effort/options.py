@@ -1,7 +1,7 @@
 """Config fields shared by every effort-reporting robot (CLI: `--robot.<field>`, per arm for bimanual)."""
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 
 # Default guard limit as a fraction of what the effort reading shows at motor stall (this port).
 # Chosen to fire only near stall, where position-controlled servos otherwise push until their own
@@ -20,7 +20,7 @@ def parse_choice[E: Enum](choices: type[E], value: E | str, field: str) -> E:
         raise ValueError(f"{field}={value!r} is not supported; choose one of {valid}.") from None
 
 
-class ModelTorque(str, Enum):
+class ModelTorque(StrEnum):
     """Which model torque `*.effort_ext` subtracts from the measured torque."""
 
     GRAVITY = "gravity"  # G(q): quasi-static, paper appendix A.2.4
@@ -52,4 +52,6 @@ class EffortOptions:
     external_effort_mjcf: str | None = None
 
     def __post_init__(self):
-        self.external_effort_model = parse_choice(ModelTorque, self.external_effort_model, "external_effort_model")
+        self.external_effort_model = parse_choice(
+            ModelTorque, self.external_effort_model, "external_effort_model"
+        )

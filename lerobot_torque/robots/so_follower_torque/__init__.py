@@ -1,4 +1,4 @@
-"""SO-100/SO-101 follower with effort; importing registers `so100_follower_torque` and `so101_follower_torque`."""
+"""SO-100/SO-101 follower with effort; importing registers `so100_follower_torque`, `so101_…`."""
 
 from lerobot_torque.robots.so_follower_torque.config_so_follower_torque import (
     EffortRegister,

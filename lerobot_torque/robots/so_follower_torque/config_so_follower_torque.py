@@ -1,27 +1,30 @@
 """Config of the SO-100/SO-101 follower with effort (`--robot.type=so100_follower_torque` / `so101_…`)."""
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from lerobot.robots.config import RobotConfig
 from lerobot.robots.so_follower.config_so_follower import SOFollowerConfig
 from lerobot.utils.constants import HF_LEROBOT_CALIBRATION, ROBOTS
 
-from lerobot_torque.robots.effort.feetech_units import STS3215_12V_STALL_CURRENT_A, STS3215_12V_STALL_TORQUE_NM
+from lerobot_torque.robots.effort.feetech_units import (
+    STS3215_12V_STALL_CURRENT_A,
+    STS3215_12V_STALL_TORQUE_NM,
+)
 from lerobot_torque.robots.effort.options import EffortOptions, parse_choice
 
 # LeRobot's SOFollower.name: we read and write the calibration files LeRobot's so100/so101 use.
 SO_FOLLOWER_CALIBRATION_NAME = "so_follower"
 
 
-class EffortRegister(str, Enum):
+class EffortRegister(StrEnum):
     """Feetech register read as effort (lerobot_torque/robots/effort/feetech_units.py)."""
 
     LOAD = "load"  # Present_Load, addr 60: ±1000 = ±100 % of max output; read with positions in 6 bytes
     CURRENT = "current"  # Present_Current, addr 69: 6.5 mA/unit; read with positions in 15 bytes
 
 
-class EffortUnit(str, Enum):
+class EffortUnit(StrEnum):
     """Unit of `<motor>.effort`."""
 
     RAW = "raw"  # the decoded register value (load: 0.1 %, current: 6.5 mA)

@@ -68,7 +68,9 @@ def per_motor(value: float | dict[str, float], motors: list[str], field: str) ->
         return dict.fromkeys(motors, float(value))
     missing = sorted(set(motors) - set(value))
     if missing:
-        raise ValueError(f"{field} has no value for {missing}; give one number or a value for each of {motors}.")
+        raise ValueError(
+            f"{field} has no value for {missing}; give one number or a value for each of {motors}."
+        )
     return {motor: float(value[motor]) for motor in motors}
 
 
@@ -91,7 +93,9 @@ class SOFollowerTorque(SOFollower):
         self.stall_current_a = per_motor(config.stall_current_a, motors, "stall_current_a")
         self.guard = None
         if config.effort_guard:
-            stall = {joint: self._reported_effort(joint, self._raw_at_stall(joint)) for joint in self.arm_joints}
+            stall = {
+                joint: self._reported_effort(joint, self._raw_at_stall(joint)) for joint in self.arm_joints
+            }
             default = {joint: DEFAULT_LIMIT_FRACTION_OF_STALL * abs(value) for joint, value in stall.items()}
             self.guard = EffortGuard(resolve_effort_limits(config.effort_limits, default, motors), str(self))
         self.external = self._make_external_model() if config.external_effort else None
@@ -158,7 +162,10 @@ class SOFollowerTorque(SOFollower):
         if self.config.external_effort_model is ModelTorque.INVERSE_DYNAMICS:
             qd, qdd = self.rates.update(q, reading.time)
         external = self.external.external_torque_nm(measured, q, qd, qdd)
-        return {f"{joint}{EFFORT_EXT_SUFFIX}": float(v) for joint, v in zip(self.arm_joints, external, strict=True)}
+        return {
+            f"{joint}{EFFORT_EXT_SUFFIX}": float(v)
+            for joint, v in zip(self.arm_joints, external, strict=True)
+        }
 
     @check_if_not_connected
     def get_observation(self) -> RobotObservation:
@@ -171,7 +178,10 @@ class SOFollowerTorque(SOFollower):
 
     def recent_reading(self) -> JointReading:
         """The last reading if younger than GUARD_READING_MAX_AGE_S, else a new one."""
-        if self.last_reading is None or time.perf_counter() - self.last_reading.time > GUARD_READING_MAX_AGE_S:
+        if (
+            self.last_reading is None
+            or time.perf_counter() - self.last_reading.time > GUARD_READING_MAX_AGE_S
+        ):
             return self.read_joints()[0]
         return self.last_reading
 

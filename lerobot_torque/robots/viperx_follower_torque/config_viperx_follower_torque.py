@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from lerobot.cameras import CameraConfig
 from lerobot.robots.config import RobotConfig
@@ -14,14 +14,14 @@ from lerobot_torque.robots.interbotix import VIPERX_GRIPPER_CLOSED_RAD, VIPERX_G
 MAX_RELATIVE_TARGET_RAD = math.radians(5.0)
 
 
-class CurrentUnit(str, Enum):
+class CurrentUnit(StrEnum):
     """Unit of `<joint>.effort` for Dynamixel current readings."""
 
     MILLIAMPERES = "ma"  # as in the `lerobot/aloha_*` datasets (Interbotix driver: 2.69 mA/unit)
     NEWTON_METERS = "nm"  # τ = k_t·i with the ROBOTIS stall k_t of the motor model
 
 
-class ShadowEffort(str, Enum):
+class ShadowEffort(StrEnum):
     """Effort of a joint driven by two motors (shoulder, elbow)."""
 
     PRIMARY = "primary"  # the primary motor's current, as the Interbotix driver and ALOHA datasets

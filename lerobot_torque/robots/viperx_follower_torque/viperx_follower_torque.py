@@ -90,7 +90,10 @@ class ViperXFollowerTorque(Robot):
         self.config = config
         self.bus = DynamixelEffortBus(
             port=config.port,
-            motors={name: Motor(spec.id, spec.model, MotorNormMode.DEGREES) for name, spec in VIPERX_MOTORS.items()},
+            motors={
+                name: Motor(spec.id, spec.model, MotorNormMode.DEGREES)
+                for name, spec in VIPERX_MOTORS.items()
+            },
             calibration=self.calibration,
         )
         self.cameras = make_cameras_from_configs(config.cameras)
@@ -206,12 +209,16 @@ class ViperXFollowerTorque(Robot):
     def _to_joint_value(self, joint: str, position_units: float) -> float:
         angle = position_units_to_radians(position_units)
         if joint == GRIPPER:
-            return gripper_radians_to_normalized(angle, self.config.gripper_closed_rad, self.config.gripper_open_rad)
+            return gripper_radians_to_normalized(
+                angle, self.config.gripper_closed_rad, self.config.gripper_open_rad
+            )
         return angle
 
     def _to_position_units(self, joint: str, value: float) -> int:
         if joint == GRIPPER:
-            value = normalized_to_gripper_radians(value, self.config.gripper_closed_rad, self.config.gripper_open_rad)
+            value = normalized_to_gripper_radians(
+                value, self.config.gripper_closed_rad, self.config.gripper_open_rad
+            )
         return radians_to_position_units(value)
 
     def read_joints(self) -> ArmReading:
@@ -219,8 +226,12 @@ class ViperXFollowerTorque(Robot):
         values = self.bus.sync_read_block(
             ["Present_Current", "Present_Position"], normalize=False, num_retry=self.config.num_read_retries
         )
-        current_ma = {motor: current_units_to_milliamperes(v) for motor, v in values["Present_Current"].items()}
-        positions = {joint: self._to_joint_value(joint, values["Present_Position"][joint]) for joint in JOINTS}
+        current_ma = {
+            motor: current_units_to_milliamperes(v) for motor, v in values["Present_Current"].items()
+        }
+        positions = {
+            joint: self._to_joint_value(joint, values["Present_Position"][joint]) for joint in JOINTS
+        }
         effort = {joint: self._joint_effort(joint, current_ma) for joint in JOINTS}
         self.last_reading = ArmReading(positions, effort, current_ma, time.perf_counter())
         return self.last_reading
@@ -232,7 +243,9 @@ class ViperXFollowerTorque(Robot):
         if self.config.external_effort_model is ModelTorque.INVERSE_DYNAMICS:
             qd, qdd = self.rates.update(q, reading.time)
         external = self.external.external_torque_nm(measured, q, qd, qdd)
-        return {f"{joint}{EFFORT_EXT_SUFFIX}": float(v) for joint, v in zip(ARM_JOINTS, external, strict=True)}
+        return {
+            f"{joint}{EFFORT_EXT_SUFFIX}": float(v) for joint, v in zip(ARM_JOINTS, external, strict=True)
+        }
 
     @check_if_not_connected
     def get_observation(self) -> RobotObservation:
@@ -245,7 +258,10 @@ class ViperXFollowerTorque(Robot):
 
     def recent_reading(self) -> ArmReading:
         """The last reading if younger than GUARD_READING_MAX_AGE_S, else a new one."""
-        if self.last_reading is None or time.perf_counter() - self.last_reading.time > GUARD_READING_MAX_AGE_S:
+        if (
+            self.last_reading is None
+            or time.perf_counter() - self.last_reading.time > GUARD_READING_MAX_AGE_S
+        ):
             return self.read_joints()
         return self.last_reading
 

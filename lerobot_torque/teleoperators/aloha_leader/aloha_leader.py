@@ -10,7 +10,10 @@ from lerobot.utils.bimanual import BimanualMixin
 from lerobot.utils.decorators import check_if_not_connected
 
 from lerobot_torque.teleoperators.aloha_leader.config_aloha_leader import AlohaLeaderConfig
-from lerobot_torque.teleoperators.widowx_leader.config_widowx_leader import WidowXArmConfig, WidowXLeaderConfig
+from lerobot_torque.teleoperators.widowx_leader.config_widowx_leader import (
+    WidowXArmConfig,
+    WidowXLeaderConfig,
+)
 from lerobot_torque.teleoperators.widowx_leader.widowx_leader import WidowXLeader
 
 

@@ -18,7 +18,9 @@ class AlohaLeaderConfig(TeleoperatorConfig):
         right_arm_config: Right leader options; default port `/dev/ttyDXL_leader_right`.
     """
 
-    left_arm_config: WidowXArmConfig = field(default_factory=lambda: WidowXArmConfig(port="/dev/ttyDXL_leader_left"))
+    left_arm_config: WidowXArmConfig = field(
+        default_factory=lambda: WidowXArmConfig(port="/dev/ttyDXL_leader_left")
+    )
     right_arm_config: WidowXArmConfig = field(
         default_factory=lambda: WidowXArmConfig(port="/dev/ttyDXL_leader_right")
     )

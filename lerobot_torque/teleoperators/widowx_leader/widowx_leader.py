@@ -40,7 +40,10 @@ class WidowXLeader(Teleoperator):
         self.config = config
         self.bus = DynamixelMotorsBus(
             port=config.port,
-            motors={name: Motor(spec.id, spec.model, MotorNormMode.DEGREES) for name, spec in WIDOWX_MOTORS.items()},
+            motors={
+                name: Motor(spec.id, spec.model, MotorNormMode.DEGREES)
+                for name, spec in WIDOWX_MOTORS.items()
+            },
             calibration=self.calibration,
         )
 
