@@ -16,6 +16,8 @@ from lerobot_torque.robots.viperx_follower_torque.config_viperx_follower_torque 
 from lerobot_torque.robots.viperx_follower_torque.viperx_follower_torque import ViperXFollowerTorque
 from lerobot_torque.teleoperators.aloha_leader.aloha_leader import AlohaLeader
 from lerobot_torque.teleoperators.aloha_leader.config_aloha_leader import AlohaLeaderConfig
+from lerobot_torque.teleoperators.widowx_leader import WidowXLeaderConfig
+from lerobot_torque.teleoperators.widowx_leader.widowx_leader import WidowXLeader
 from tests.robots.mock_buses import bus_class_mock, make_bus_mock
 
 FOLLOWER = "lerobot_torque.robots.viperx_follower_torque.viperx_follower_torque"
@@ -174,6 +176,18 @@ def test_aloha_routes_each_side_to_its_arm(aloha):
     aloha.send_action({f"{name}.pos": 0.0 for name in ALOHA_DATASET_NAMES})
     assert set(aloha.left_arm.bus.sync_write.call_args.args[1]) == set(JOINTS)
     assert aloha.left_arm.id == "aloha_left" and aloha.right_arm.id == "aloha_right"
+
+
+def test_leader_calibration_is_the_interbotix_factory_setup(tmp_path):
+    bus = make_bus_mock({"Present_Position": dict.fromkeys(JOINTS, 2048)})
+    bus.is_calibrated = False
+    with patch(f"{LEADER}.DynamixelMotorsBus", bus_class_mock(bus)):
+        leader = WidowXLeader(WidowXLeaderConfig(port="/dev/null", id="left", calibration_dir=tmp_path))
+    leader.connect()
+    saved = json.loads((tmp_path / "left.json").read_text())
+    assert list(saved) == JOINTS  # primaries only: the shadows of a passive leader are never read
+    assert saved["wrist_angle"]["drive_mode"] == 1 and saved["shoulder"]["range_min"] == 819  # wx250s.yaml
+    leader.disconnect()
 
 
 def test_aloha_leader_actions_are_what_the_follower_expects(tmp_path, aloha):

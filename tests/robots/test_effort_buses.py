@@ -113,3 +113,17 @@ def test_dynamixel_block_covers_current_velocity_and_position_in_one_read():
     assert values == {"Present_Current": {"waist": -100}, "Present_Position": {"waist": 3000}}
     assert (reader.start_address, reader.data_length) == (126, 10)
     reader.txRxPacket.assert_called_once()
+
+
+def test_dynamixel_block_read_retries_a_failed_transaction():
+    motors = {"waist": Motor(1, "xm540-w270", MotorNormMode.DEGREES)}
+    bus = DynamixelEffortBus("/dev/fake", motors)
+    bus.port_handler = MagicMock(is_open=True)
+    reader = MagicMock()
+    reader.txRxPacket.side_effect = [-3001, 0]  # COMM_RX_TIMEOUT, then COMM_SUCCESS (dynamixel_sdk)
+    reader.isAvailable.return_value = True
+    reader.getData.side_effect = lambda _id, addr, size: {126: 5, 132: 2048}[addr]
+    bus.sync_reader = reader
+    values = bus.sync_read_block(["Present_Current", "Present_Position"], normalize=False, num_retry=1)
+    assert values["Present_Current"] == {"waist": 5}
+    assert reader.txRxPacket.call_count == 2
