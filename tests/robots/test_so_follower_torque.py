@@ -1,6 +1,7 @@
 """SO-100/SO-101 follower with effort, on a mocked Feetech bus (LeRobot's robot-test style)."""
 
 import logging
+import math
 from unittest.mock import patch
 
 import pytest
@@ -254,3 +255,16 @@ def test_bimanual_robot_prefixes_effort_and_routes_actions(tmp_path, registers):
     robot.send_action({f"{side}_{m}.pos": 1.0 for side in ("left", "right") for m in MOTORS})
     assert left.sync_write.call_args.args[1] == dict.fromkeys(MOTORS, 1.0)
     robot.disconnect()
+
+
+def test_external_effort_is_measured_newton_meters_minus_the_gravity_model(make_follower, registers):
+    pytest.importorskip("mujoco")
+    robot = make_follower(external_effort=True)
+    robot.connect()
+    obs = robot.get_observation()
+    assert [k for k in obs if k.endswith(".effort_ext")] == [f"{m}.effort_ext" for m in ARM]
+    q = [math.radians(registers["Present_Position"][m]) for m in ARM]
+    gravity = robot.external.model_torque_nm(q)
+    measured = LOAD / 1000 * STS3215_12V_STALL_TORQUE_NM  # raw .effort, converted for the subtraction
+    assert obs["shoulder_lift.effort_ext"] == pytest.approx(measured - gravity[1])
+    assert obs["shoulder_lift.effort"] == LOAD
