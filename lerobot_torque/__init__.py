@@ -7,6 +7,6 @@ distribution) registers config classes only; models, motor SDKs and MuJoCo load 
 import lerobot_torque.envs  # noqa: F401
 import lerobot_torque.robots  # noqa: F401
 import lerobot_torque.teleoperators  # noqa: F401
-from lerobot_torque.policies import ACTTorqueConfig
+from lerobot_torque.policies import ACTTorqueConfig, PI0TorqueConfig
 
-__all__ = ["ACTTorqueConfig"]
+__all__ = ["ACTTorqueConfig", "PI0TorqueConfig"]

@@ -116,3 +116,81 @@ def lerobot_train_args(dataset_root: Path, output_dir: Path, *, steps: int = 3, 
         *TINY_ACT_CLI,
         *TINY_TORQUE_CLI,
     ]
+
+
+# --- pi0_torque -----------------------------------------------------------------------------
+TOKENIZER_WORDS = ["press", "until", "it", "pushes", "back", "the", "button", "plug", "in"]
+TINY_PI0 = {
+    "chunk_size": CHUNK,
+    "n_action_steps": CHUNK,
+    "max_state_dim": 8,
+    "max_action_dim": 8,
+    "image_resolution": (IMAGE, IMAGE),
+    "tokenizer_max_length": 8,
+    "num_inference_steps": 2,
+    "scheduler_warmup_steps": 1,
+    "device": "cpu",
+}
+TINY_PI0_SIZE = {
+    "depth": 2,
+    "head_dim": 8,
+    "vlm_width": 32,
+    "vlm_mlp_dim": 64,
+    "expert_width": 16,
+    "expert_mlp_dim": 32,
+    "vocab_size": 64,
+    "vision_width": 16,
+    "vision_depth": 1,
+    "vision_heads": 2,
+    "vision_mlp_dim": 32,
+    "patch_size": 8,
+}
+TINY_PI0_CLI = [f"--policy.{key}={value}" for key, value in TINY_PI0.items() if key != "image_resolution"] + [
+    f"--policy.model_size.{key}={value}" for key, value in TINY_PI0_SIZE.items()
+] + [f"--policy.image_resolution=[{IMAGE},{IMAGE}]"]
+
+
+def save_tiny_tokenizer(path: Path) -> Path:
+    """A word-level tokenizer in the Hugging Face format (what `AutoTokenizer` loads)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    special = ["<pad>", "<eos>", "<bos>", "<unk>"]
+    vocab = {token: i for i, token in enumerate(special + TOKENIZER_WORDS)}
+    tokenizer = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, pad_token="<pad>", eos_token="<eos>", bos_token="<bos>", unk_token="<unk>"
+    ).save_pretrained(path)
+    return path
+
+
+def make_pi0_config(layout: EffortLayout = FEATURE_LAYOUT, tokenizer: str = "unused", **overrides):
+    """A tiny pi0_torque config bound to an effort layout; `torque_*` keys set torque fields."""
+    from lerobot_torque.policies.pi0_torque import PI0TorqueConfig
+    from lerobot_torque.policies.pi0_torque.model_size import PI0ModelSize
+
+    torque_fields = {k.removeprefix("torque_"): overrides.pop(k) for k in list(overrides) if k.startswith("torque_")}
+    torque = TorqueConfig(**{"history_length": HISTORY, "history_stride": STRIDE, **torque_fields}, layout=layout)
+    inputs, outputs = policy_features()
+    return PI0TorqueConfig(
+        **{
+            **TINY_PI0,
+            "model_size": PI0ModelSize(**TINY_PI0_SIZE),
+            "input_features": inputs,
+            "output_features": outputs,
+            "torque": torque,
+            "tokenizer_name": tokenizer,
+            **overrides,
+        }
+    )
+
+
+def make_pi0_batch(config, batch_size: int = BATCH, seed: int = 0, *, training: bool = True) -> dict:
+    """`make_batch` plus tokenised language, as π0's preprocessor outputs it."""
+    batch = make_batch(config, batch_size, seed, training=training)
+    generator = torch.Generator().manual_seed(seed + 100)
+    tokens = torch.randint(4, 4 + len(TOKENIZER_WORDS), (batch_size, config.tokenizer_max_length), generator=generator)
+    mask = torch.ones_like(tokens, dtype=torch.bool)
+    mask[:, -2:] = False
+    return {**batch, "observation.language.tokens": tokens, "observation.language.attention_mask": mask}

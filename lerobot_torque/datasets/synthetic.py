@@ -23,17 +23,17 @@ from lerobot_torque.constants import EFFORT_SUFFIX, OBS_EFFORT
 EFFORT_THRESHOLD = 1.0
 
 
-def synthetic_features(layout: str, num_joints: int, image_size: int, use_videos: bool) -> dict:
+def synthetic_features(
+    layout: str, num_joints: int, image_size: int, use_videos: bool, cameras: tuple[str, ...] = ("top",)
+) -> dict:
     positions = [f"joint{i}.pos" for i in range(num_joints)]
     image = {
         "dtype": "video" if use_videos else "image",
         "shape": (image_size, image_size, 3),
         "names": ["height", "width", "channels"],
     }
-    features = {
-        "observation.images.top": image,
-        "action": {"dtype": "float32", "shape": (num_joints,), "names": positions},
-    }
+    features = {f"observation.images.{camera}": dict(image) for camera in cameras}
+    features["action"] = {"dtype": "float32", "shape": (num_joints,), "names": positions}
     if layout == "state":
         names = positions + [f"joint{i}{EFFORT_SUFFIX}" for i in range(num_joints)]
         features["observation.state"] = {"dtype": "float32", "shape": (len(names),), "names": names}
@@ -85,17 +85,20 @@ def write_synthetic_dataset(
     fps: int = 30,
     num_joints: int = 2,
     image_size: int = 32,
+    cameras: tuple[str, ...] = ("top",),
     use_videos: bool = True,
     seed: int = 0,
 ) -> LeRobotDataset:
     """Write the dataset under `root` (must not exist) and return it opened for reading."""
-    features = synthetic_features(layout, num_joints, image_size, use_videos)
+    features = synthetic_features(layout, num_joints, image_size, use_videos, cameras)
     dataset = LeRobotDataset.create(repo_id, fps, features, root=root, use_videos=use_videos)
     rng = np.random.default_rng(seed)
     for _ in range(num_episodes):
         episode = synthetic_episode(rng, episode_length, num_joints)
         for pos, effort, action in zip(episode["pos"], episode["effort"], episode["action"], strict=True):
-            frame = {"observation.images.top": render(pos, image_size), "action": action.astype(np.float32)}
+            image = render(pos, image_size)
+            frame = {f"observation.images.{camera}": image for camera in cameras}
+            frame["action"] = action.astype(np.float32)
             if layout == "state":
                 frame["observation.state"] = np.concatenate([pos, effort]).astype(np.float32)
             else:

@@ -84,7 +84,9 @@ class TorquePressEnvConfig(EnvConfig):
         servo_kp_range, servo_ki_range, servo_kd_range: Per-joint servo gains drawn per episode
             (log-uniform for kp and ki), hidden: N·m/rad, N·m/(rad·s), N·m·s/rad. Defaults ours, tuned
             for a stiff, well-damped loop whose ramp lag stays near one encoder tick.
-        torque_limit: Servo torque limit (N·m). Default 4 (ours; an XM430-sized servo).
+        torque_limit: Servo stall torque (N·m). Default 4 (ours; a small servo for a < 0.5 kg arm).
+        no_load_speed: Servo speed at full voltage and no load (rad/s); with the stall torque it sets
+            the back-EMF damping. Default 5.5 (XM540-W150: 53 rev/min at 12 V, ROBOTIS e-Manual).
         encoder_ticks_per_rev: Encoder resolution. Default 4096 (Dynamixel X-series and Feetech
             STS3215, ROBOTIS e-Manual); 0 disables quantisation.
         joint_friction_range: Coulomb friction per joint (N·m), drawn per episode. Default [0.01, 0.03].
@@ -116,6 +118,7 @@ class TorquePressEnvConfig(EnvConfig):
     servo_ki_range: tuple[float, float] = (1500.0, 3000.0)
     servo_kd_range: tuple[float, float] = (1.0, 1.5)
     torque_limit: float = 4.0
+    no_load_speed: float = 5.5
     encoder_ticks_per_rev: int = 4096
     joint_friction_range: tuple[float, float] = (0.01, 0.03)
     effort_noise_std: float = 0.01
@@ -147,7 +150,7 @@ class TorquePressEnvConfig(EnvConfig):
         for name in ("episode_length", "observation_height", "observation_width"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"--env.{name} must be positive, got {getattr(self, name)}.")
-        for name in ("hold_time_s", "max_delta_rad", "torque_limit"):
+        for name in ("hold_time_s", "max_delta_rad", "torque_limit", "no_load_speed"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"--env.{name} must be > 0, got {getattr(self, name)}.")
         for name in ("effort_noise_std", "effort_filter_time_s", "effort_lsb"):

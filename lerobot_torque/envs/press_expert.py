@@ -5,7 +5,7 @@ the best blind (no-effort) scripted baselines used by the leak check.
 
 1. Align: while the tip is more than `align_tolerance` off the button's x, move towards the point
    `hover_height` above the cap (x and z at up to `speed`).
-2. Press and hold: descend by `gain · (F* − F̂)` per step (clipped to `speed`), F* the band centre
+2. Press and hold: keep x, descend by `gain · (F* − F̂)` per step (clipped to `speed`), F* the band centre
    and F̂ the button force estimated from effort: F̂ = −[J(q)⁻ᵀ (τ − G(q))]_z, the paper's eq. 3
    (τ_measured = τ_model + Jᵀ F_ext) with the gravity torque G as τ_model.
 
@@ -80,7 +80,7 @@ class PressExpert:
             return np.array([dx, np.clip(hover_z - tip[1], -step, step)])
         self.phase = "press"
         dz = -np.clip(self.gain * (self.force_target - self.force_estimate), -step, step)
-        return np.array([dx, dz])
+        return np.array([0.0, dz])  # x is left alone once aligned: cap friction would make it hunt
 
     def act(self, observation: dict, button_x: float) -> np.ndarray:
         q = np.asarray(observation["agent_pos"], dtype=float)

@@ -35,6 +35,7 @@ from lerobot_torque.envs.servo import (
     PositionServo,
     ServoGains,
     ServoModel,
+    back_emf_damping,
     encoder_step_rad,
 )
 
@@ -81,6 +82,7 @@ def sample_episode_params(
         ki=np.array([log_uniform(rng, *config.servo_ki_range) for _ in range(n)]),
         kd=np.array([rng.uniform(*config.servo_kd_range) for _ in range(n)]),
         torque_limit=np.full(n, config.torque_limit),
+        back_emf_damping=np.full(n, back_emf_damping(config.torque_limit, config.no_load_speed)),
     )
     return PressEpisodeParams(
         stiffness=log_uniform(rng, *config.stiffness_range),
@@ -160,6 +162,9 @@ class PressSimulation:
         self.encoder_step = encoder_step_rad(config.encoder_ticks_per_rev)
         self._arm_qpos = self.kinematics.qpos_ids
         self._arm_dofs = self.kinematics.dof_ids
+        # The arm's joints come first in the MJCF, so their entries are contiguous slices.
+        self._arm_qpos_slice = slice(min(self._arm_qpos), max(self._arm_qpos) + 1)
+        self._arm_dof_slice = slice(min(self._arm_dofs), max(self._arm_dofs) + 1)
         plunger = self.model.joint("plunger")
         self._plunger_joint = plunger.id
         self._plunger_qpos = self.model.jnt_qposadr[plunger.id]
@@ -218,14 +223,15 @@ class PressSimulation:
         """Hold `target` (rad) for one control period; the button breaks past `break_force` N."""
         self.target = np.asarray(target, dtype=float)
         model, data = self.model, self.data
-        torque = data.ctrl.copy()
-        peak_force = 0.0
+        arm_q, arm_v = self._arm_qpos_slice, self._arm_dof_slice
+        servo, sensor, plunger = self.servo, self.sensor, self._plunger_qpos
+        lowest = 0.0  # the plunger's lowest position over the control period (m, ≤ 0)
         for _ in range(self.substeps):
-            torque = self.servo.torque(data.qpos[self._arm_qpos], self.target)
-            data.ctrl[:] = torque
+            data.ctrl[:] = servo.torque(data.qpos[arm_q], self.target, data.qvel[arm_v])
             mujoco.mj_step(model, data)
-            self.sensor.update(data.actuator_force.copy())
-            peak_force = max(peak_force, self.button_force)
+            sensor.update(data.actuator_force)
+            lowest = min(lowest, data.qpos[plunger])
+        peak_force = self.params.stiffness * -lowest
         if peak_force > break_force and not self.broken:
             self.broken = True
             model.geom_rgba[self._cap_geom] = (0.85, 0.1, 0.1, 1.0)

@@ -32,8 +32,8 @@ class ServoModel(str, Enum):
 def quantise(values: np.ndarray, step: float) -> np.ndarray:
     """Round to the nearest multiple of `step` (a step of 0 returns the values unchanged)."""
     if step <= 0:
-        return values.copy()
-    return np.round(values / step) * step
+        return np.array(values, dtype=float)
+    return np.round(np.asarray(values) / step) * step
 
 
 def encoder_step_rad(ticks_per_rev: int) -> float:
@@ -45,19 +45,33 @@ def encoder_step_rad(ticks_per_rev: int) -> float:
 
 @dataclass
 class ServoGains:
-    """Per-joint gains of one episode (N·m/rad, N·m/(rad·s), N·m·s/rad) and torque limit (N·m)."""
+    """Per-joint gains of one episode (N·m/rad, N·m/(rad·s), N·m·s/rad), stall torque (N·m) and
+    back-EMF damping (N·m·s/rad)."""
 
     kp: np.ndarray
     ki: np.ndarray
     kd: np.ndarray
     torque_limit: np.ndarray
+    back_emf_damping: np.ndarray
+
+
+def back_emf_damping(stall_torque: float, no_load_speed: float) -> float:
+    """Slope of a DC motor's torque-speed line, τ_stall / ω_no-load (N·m·s/rad).
+
+    A voltage-driven servo's torque is τ = τ_stall·(V/V_max) − (τ_stall/ω_0)·ω: e.g. XM540-W150 at
+    12 V, 7.3 N·m and 53 rev/min (ROBOTIS e-Manual) gives 1.3 N·m·s/rad at the output shaft.
+    """
+    return stall_torque / no_load_speed
 
 
 class PositionServo:
-    """PID (or PD) position loop on a quantised encoder with integrator clamping (anti-windup).
+    """PID (or PD) position loop on a quantised encoder, driving a motor through its voltage.
 
-    The derivative acts on a low-pass filtered finite difference of the encoder, as in servo firmware;
-    the integrator is clamped so that its output alone never exceeds the torque limit.
+    The loop output is a voltage, written in torque units (stall torque × V/V_max) and clipped to the
+    stall torque; the motor then delivers that torque minus its back-EMF damping times the true joint
+    speed, which is also what its current (the effort) measures. The derivative acts on a low-pass
+    filtered finite difference of the encoder, as in servo firmware; the integrator is clamped so that
+    its output alone never exceeds the stall torque (anti-windup).
     """
 
     def __init__(
@@ -66,7 +80,7 @@ class PositionServo:
         model: ServoModel,
         encoder_step: float,
         dt: float,
-        velocity_filter_time_s: float = 0.002,
+        velocity_filter_time_s: float = 0.005,
     ):
         self.gains = gains
         self.model = ServoModel(model)
@@ -89,18 +103,19 @@ class PositionServo:
         """The joint angle the servo (and the policy) can see: quantised to encoder ticks."""
         return quantise(q, self.encoder_step)
 
-    def torque(self, q: np.ndarray, q_target: np.ndarray) -> np.ndarray:
-        """One servo update (every physics step): motor torque in N·m for the true angle `q`."""
+    def torque(self, q: np.ndarray, q_target: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+        """One servo update (every physics step): motor torque (N·m) at the true angle and speed."""
+        # np.minimum/np.maximum rather than np.clip: this runs 1000 times per simulated second.
+        gains, limit = self.gains, self.gains.torque_limit
         encoder = self.read_encoder(q)
         raw_velocity = (encoder - self._last_encoder) / self.dt
         self._last_encoder = encoder
         self.velocity += self._alpha_v * (raw_velocity - self.velocity)
         error = q_target - encoder
-        limit = self.gains.torque_limit
         if self.model is ServoModel.PID:
-            self.integral = np.clip(self.integral + self.gains.ki * error * self.dt, -limit, limit)
-        command = self.gains.kp * error + self.integral - self.gains.kd * self.velocity
-        return np.clip(command, -limit, limit)
+            self.integral = np.minimum(np.maximum(self.integral + gains.ki * self.dt * error, -limit), limit)
+        voltage = gains.kp * error + self.integral - gains.kd * self.velocity
+        return np.minimum(np.maximum(voltage, -limit), limit) - gains.back_emf_damping * qvel
 
 
 class EffortSensor:

@@ -100,6 +100,10 @@ class TorqueConfig:
     layout: EffortLayout | None = None
 
     def __post_init__(self) -> None:
+        self.history_mode = HistoryMode(self.history_mode)
+        self.aggregator = Aggregator(self.aggregator)
+        self.effort_source = EffortSource(self.effort_source)
+        self.effort_ablation = EffortAblation(self.effort_ablation)
         if self.history_length < 1:
             raise ValueError(f"torque.history_length must be >= 1, got {self.history_length}.")
         if self.history_span_s <= 0:

@@ -91,9 +91,13 @@ def make_effort_encoder(torque: TorqueConfig, effort_dim: int, width: int) -> nn
     return FlattenedHistoryMLP(history_length, effort_dim, width)
 
 
-def masked_mean(values: Tensor, is_pad: Tensor | None) -> Tensor:
-    """Mean of (B, T, D) values over the frames not flagged as padding in (B, T)."""
+def masked_mean(values: Tensor, is_pad: Tensor | None, *, per_sample: bool = False) -> Tensor:
+    """Mean of (B, T, D) values over the frames not flagged as padding in (B, T).
+
+    A scalar, or one mean per sample (B,) with `per_sample`; all-padded samples give 0.
+    """
     if is_pad is None:
-        return values.mean()
+        is_pad = torch.zeros(values.shape[:2], dtype=torch.bool, device=values.device)
     valid = (~is_pad).unsqueeze(-1).to(values.dtype)
-    return (values * valid).sum() / (valid.sum() * values.shape[-1]).clamp_min(1)
+    dims = (1, 2) if per_sample else (0, 1, 2)
+    return (values * valid).sum(dims) / (valid.sum(dims) * values.shape[-1]).clamp_min(1)

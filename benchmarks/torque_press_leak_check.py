@@ -1,0 +1,391 @@
+"""Leak check for `torque_press`: is joint effort *necessary* for a learned policy?
+
+Issue 5 ("What prototyping showed") found that a press task leaks force through proprioception when
+the servo is compliant: a behaviour-cloned policy without effort reached 99-100 % from state history
+and targets relative to the measured position. This script measures the same thing on our env:
+
+1. The scripted effort-aware expert (`PressExpert`) on fresh seeds (target ≥ 95 %).
+2. The best scripted *blind* policy: press to one fixed depth below the cap (the depth is tuned on
+   the training seeds, then evaluated on the test seeds).
+3. Behaviour cloning (small MLPs, torch, CPU) on the expert's demonstrations, one per input set:
+   no-effort learners as strong as we can make them (state history, previous commands and the
+   command-minus-measured gap, increments on the previous command as actions, and even the cap's
+   exact depth and the button position, which the camera shows at best approximately) must stay
+   ≤ 60 %; an effort-aware learner with the same inputs plus effort should succeed clearly more.
+
+Every rate is printed with its 95 % Wilson interval, with the command, seeds, versions and machine.
+Runs in a few minutes on 2 CPU cores with the defaults (state-only env, no rendering).
+
+    python benchmarks/torque_press_leak_check.py                      # defaults (README numbers)
+    python benchmarks/torque_press_leak_check.py --env.servo_model=pd   # the leaky servo, for contrast
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+from torch import nn
+
+from lerobot_torque.envs.configs import TorquePressEnvConfig
+from lerobot_torque.envs.press_expert import PressExpert
+from lerobot_torque.envs.press_scene import TIP_RADIUS, cap_rest_top_z
+from lerobot_torque.envs.torque_press import TorquePressEnv
+
+# --- inputs of the learners -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputSet:
+    """What a learner sees at each step (always the button's x, which the camera shows)."""
+
+    name: str
+    history: int = 1  # frames of each windowed signal, stride 1, newest last
+    effort: bool = False
+    commands: bool = False  # previous actions and the (previous target − measured) gap
+    depth: bool = False  # exact cap depth: privileged, more than a 96-px camera resolves
+
+
+INPUT_SETS = {
+    s.name: s
+    for s in (
+        InputSet("blind_state", history=1),
+        InputSet("blind_state_history", history=10),
+        InputSet("blind_history_commands", history=10, commands=True),
+        InputSet("blind_history_commands_depth", history=10, commands=True, depth=True),
+        InputSet("blind_long_history_commands_depth", history=25, commands=True, depth=True),
+        InputSet("effort_history_commands", history=10, effort=True, commands=True),
+    )
+}
+
+
+@dataclass
+class Frame:
+    """One control step as a learner may see it, plus the expert's action label."""
+
+    q: np.ndarray
+    effort: np.ndarray
+    prev_action: np.ndarray
+    gap: np.ndarray  # previous joint target − measured joint angles
+    depth: float
+    button_x: float
+    action: np.ndarray | None = None
+
+
+@dataclass
+class FeatureBuilder:
+    """Turns a growing list of frames into the feature vector of an `InputSet` (episode-start padded)."""
+
+    inputs: InputSet
+    frames: list[Frame] = field(default_factory=list)
+
+    def features(self, t: int | None = None) -> np.ndarray:
+        t = len(self.frames) - 1 if t is None else t
+        window = [self.frames[max(0, t - k)] for k in range(self.inputs.history - 1, -1, -1)]
+        parts = [np.concatenate([f.q for f in window]), [window[-1].button_x]]
+        if self.inputs.effort:
+            parts.append(np.concatenate([f.effort for f in window]))
+        if self.inputs.commands:
+            parts.append(np.concatenate([f.prev_action for f in window]))
+            parts.append(np.concatenate([f.gap for f in window]))
+        if self.inputs.depth:
+            parts.append([f.depth for f in window])
+        return np.concatenate([np.asarray(p, dtype=np.float64).ravel() for p in parts])
+
+
+def observe(env: TorquePressEnv, obs: dict, prev_action: np.ndarray, prev_target: np.ndarray) -> Frame:
+    return Frame(
+        q=obs["agent_pos"].copy(),
+        effort=obs["effort"].copy(),
+        prev_action=prev_action.copy(),
+        gap=prev_target - obs["agent_pos"],
+        depth=env.sim.button_depth,
+        button_x=env.button_x,
+    )
+
+
+# --- demonstrations and rollouts --------------------------------------------------------------------
+
+
+def make_expert(env: TorquePressEnv) -> PressExpert:
+    cfg = env.config
+    return PressExpert(
+        env.sim.kinematics, float(np.mean(cfg.force_band)), cfg.stiffness_range[1], cfg.fps, cfg.action_mode
+    )
+
+
+def collect_demos(cfg: TorquePressEnvConfig, seeds: list[int], noise_std: float) -> list[list[Frame]]:
+    """Expert episodes; with `noise_std` (rad) > 0 the executed action is perturbed (DART, Laskey et al.
+    2017) while the labels stay the expert's, so the learners see how the expert recovers."""
+    env = TorquePressEnv(cfg)
+    rng = np.random.default_rng(12345)
+    episodes = []
+    for seed in seeds:
+        obs, _ = env.reset(seed=seed)
+        expert = make_expert(env)
+        expert.reset(obs["agent_pos"])
+        prev_action, frames = np.zeros(2), []
+        for _ in range(cfg.episode_length):
+            frame = observe(env, obs, prev_action, env.target)
+            frame.action = expert.act(obs, env.button_x).astype(np.float64)
+            frames.append(frame)
+            executed = frame.action + rng.normal(0.0, noise_std, 2)
+            expert.command = env.target + executed  # the expert continues from what was executed
+            obs, _, terminated, truncated, _ = env.step(executed)
+            prev_action = executed
+            if terminated or truncated:
+                break
+        episodes.append(frames)
+    env.close()
+    return episodes
+
+
+def rollout(cfg: TorquePressEnvConfig, seeds: list[int], policy) -> list[dict]:
+    """Run `policy(env, obs, builder) -> action` on each seed; return per-episode outcomes."""
+    env = TorquePressEnv(cfg)
+    outcomes = []
+    for seed in seeds:
+        obs, info = env.reset(seed=seed)
+        state = {"prev_action": np.zeros(2)}
+        builder = None
+        if hasattr(policy, "reset"):
+            builder = policy.reset(env, obs)
+        for _ in range(cfg.episode_length):
+            action = policy(env, obs, builder, state)
+            obs, _, terminated, truncated, info = env.step(action)
+            state["prev_action"] = np.asarray(action, dtype=np.float64)
+            if terminated or truncated:
+                break
+        outcomes.append(
+            {"success": info["is_success"], "broken": info["broken"], "stiffness": info["stiffness"]}
+        )
+    env.close()
+    return outcomes
+
+
+class ExpertPolicy:
+    def reset(self, env, obs):
+        self.expert = make_expert(env)
+        self.expert.reset(obs["agent_pos"])
+
+    def __call__(self, env, obs, builder, state):
+        return self.expert.act(obs, env.button_x)
+
+
+class FixedDepthPolicy:
+    """Blind scripted baseline: align above the button, then press the tip to a fixed depth."""
+
+    def __init__(self, depth: float):
+        self.depth = depth
+
+    def reset(self, env, obs):
+        self.expert = make_expert(env)
+        self.expert.reset(obs["agent_pos"])
+
+    def __call__(self, env, obs, builder, state):
+        kin, expert = env.sim.kinematics, self.expert
+        q = obs["agent_pos"]
+        tip = kin.tip(q)
+        step = expert.settings.speed * expert.dt
+        if abs(env.button_x - tip[0]) > expert.settings.align_tolerance and tip[1] > cap_rest_top_z():
+            d_tip = expert.tip_step(q, np.zeros(2) + kin.gravity_torque(q), env.button_x)
+        else:
+            goal_z = cap_rest_top_z() + TIP_RADIUS - self.depth
+            target_tip = kin.tip(expert.command)
+            d_tip = np.array(
+                [np.clip(env.button_x - tip[0], -step, step), np.clip(goal_z - target_tip[1], -step, step)]
+            )
+        d_q = np.linalg.solve(kin.jacobian(q), d_tip)
+        expert.command = expert.command + d_q
+        return d_q.astype(np.float32)
+
+
+class LearnedPolicy:
+    def __init__(self, inputs: InputSet, model: nn.Module, stats: dict):
+        self.inputs, self.model, self.stats = inputs, model, stats
+
+    def reset(self, env, obs):
+        return FeatureBuilder(self.inputs)
+
+    def __call__(self, env, obs, builder, state):
+        builder.frames.append(observe(env, obs, state["prev_action"], env.target))
+        x = (builder.features() - self.stats["x_mean"]) / self.stats["x_std"]
+        with torch.no_grad():
+            y = self.model(torch.as_tensor(x, dtype=torch.float32)[None])[0].numpy()
+        return (y * self.stats["y_std"] + self.stats["y_mean"]).astype(np.float32)
+
+
+# --- behaviour cloning ------------------------------------------------------------------------------
+
+
+def dataset(episodes: list[list[Frame]], inputs: InputSet) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for frames in episodes:
+        builder = FeatureBuilder(inputs, frames)
+        for t, frame in enumerate(frames):
+            xs.append(builder.features(t))
+            ys.append(frame.action)
+    return np.asarray(xs), np.asarray(ys)
+
+
+def train_mlp(
+    x: np.ndarray, y: np.ndarray, steps: int, seed: int, width: int = 256
+) -> tuple[nn.Module, dict]:
+    torch.manual_seed(seed)
+    stats = {
+        "x_mean": x.mean(0),
+        "x_std": x.std(0) + 1e-6,
+        "y_mean": y.mean(0),
+        "y_std": y.std(0) + 1e-9,
+    }
+    xt = torch.as_tensor((x - stats["x_mean"]) / stats["x_std"], dtype=torch.float32)
+    yt = torch.as_tensor((y - stats["y_mean"]) / stats["y_std"], dtype=torch.float32)
+    model = nn.Sequential(
+        nn.Linear(x.shape[1], width),
+        nn.GELU(),
+        nn.Linear(width, width),
+        nn.GELU(),
+        nn.Linear(width, y.shape[1]),
+    )
+    optimiser = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, steps)
+    generator = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        idx = torch.randint(0, len(xt), (256,), generator=generator)
+        loss = nn.functional.mse_loss(model(xt[idx]), yt[idx])
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+    model.eval()
+    return model, stats
+
+
+# --- statistics and report --------------------------------------------------------------------------
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95 % Wilson score interval of a binomial proportion (Wilson 1927)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def summarise(name: str, outcomes: list[dict]) -> dict:
+    n, k = len(outcomes), sum(o["success"] for o in outcomes)
+    low, high = wilson_interval(k, n)
+    return {
+        "name": name,
+        "k": k,
+        "n": n,
+        "rate": k / n,
+        "low": low,
+        "high": high,
+        "broken": sum(o["broken"] for o in outcomes) / n,
+    }
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"\n{'policy':42s} {'success':>9s} {'95% Wilson CI':>17s} {'broken':>7s}")
+    for r in rows:
+        print(
+            f"{r['name']:42s} {r['k']:3d}/{r['n']:<3d}  {100 * r['rate']:5.1f}%  "
+            f"[{100 * r['low']:5.1f}, {100 * r['high']:5.1f}]  {100 * r['broken']:5.1f}%"
+        )
+
+
+def parse_args(argv: list[str]) -> tuple[argparse.Namespace, dict]:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--train-episodes", type=int, default=200)
+    parser.add_argument("--test-episodes", type=int, default=100)
+    parser.add_argument("--train-seed-start", type=int, default=0)
+    parser.add_argument("--test-seed-start", type=int, default=100_000)
+    parser.add_argument("--steps", type=int, default=3000, help="gradient steps per learner")
+    parser.add_argument("--noise", type=float, default=0.002, help="DART noise on demo actions (rad)")
+    parser.add_argument("--learners", default=",".join(INPUT_SETS), help="comma-separated input sets")
+    parser.add_argument("--torch-seed", type=int, default=0)
+    args, rest = parser.parse_known_args(argv)
+    overrides = {}
+    for item in rest:
+        if not item.startswith("--env.") or "=" not in item:
+            parser.error(f"unknown argument {item!r}; env options are --env.<field>=<value>")
+        key, value = item[len("--env.") :].split("=", 1)
+        overrides[key] = eval(value, {}) if value[:1] in "([0123456789.-" else value  # noqa: S307
+    return args, overrides
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    args, overrides = parse_args(argv)
+    torch.set_num_threads(1)
+    cfg = TorquePressEnvConfig(obs_type="agent_pos", action_mode="delta", **overrides)
+    train_seeds = list(range(args.train_seed_start, args.train_seed_start + args.train_episodes))
+    test_seeds = list(range(args.test_seed_start, args.test_seed_start + args.test_episodes))
+    start = time.time()
+    print("command: python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *argv]))
+    print(
+        f"train seeds {train_seeds[0]}..{train_seeds[-1]}, test seeds {test_seeds[0]}..{test_seeds[-1]}, "
+        f"torch seed {args.torch_seed}"
+    )
+    print(
+        f"env: stiffness {cfg.stiffness_range} N/m, band {cfg.force_band} N, break {cfg.break_force} N, "
+        f"hold {cfg.hold_time_s} s, servo {cfg.servo_model}, encoder {cfg.encoder_ticks_per_rev} ticks/rev, "
+        f"fps {cfg.fps}"
+    )
+
+    rows = [summarise("scripted expert (effort)", rollout(cfg, test_seeds, ExpertPolicy()))]
+
+    # Best blind scripted policy: tune a fixed depth on training seeds.
+    depths = np.geomspace(0.003, 0.024, 10)
+    tune_seeds = train_seeds[: min(40, len(train_seeds))]
+    tuned = [
+        (np.mean([o["success"] for o in rollout(cfg, tune_seeds, FixedDepthPolicy(d))]), d) for d in depths
+    ]
+    best_rate, best_depth = max(tuned)
+    rows.append(
+        summarise(
+            f"scripted fixed depth {1000 * best_depth:.1f} mm (blind)",
+            rollout(cfg, test_seeds, FixedDepthPolicy(best_depth)),
+        )
+    )
+    print(f"[{time.time() - start:5.0f}s] scripted policies done")
+
+    demos = collect_demos(cfg, train_seeds, args.noise)
+    print(f"[{time.time() - start:5.0f}s] {len(demos)} demos, {sum(map(len, demos))} frames")
+    for name in args.learners.split(","):
+        inputs = INPUT_SETS[name]
+        x, y = dataset(demos, inputs)
+        model, stats = train_mlp(x, y, args.steps, args.torch_seed)
+        rows.append(summarise(f"BC {name}", rollout(cfg, test_seeds, LearnedPolicy(inputs, model, stats))))
+        print(f"[{time.time() - start:5.0f}s] {name}: {rows[-1]['k']}/{rows[-1]['n']}")
+
+    print_table(rows)
+    blind = [r for r in rows if "blind" in r["name"]]
+    best_blind = max(blind, key=lambda r: r["rate"])
+    effort_rows = [r for r in rows if r["name"].startswith("BC effort")]
+    print(
+        f"\nexpert ≥ 95 %: {rows[0]['rate'] >= 0.95}; best no-effort ({best_blind['name']}) ≤ 60 %: "
+        f"{best_blind['rate'] <= 0.60}; effort-aware BC above it with disjoint intervals: "
+        f"{bool(effort_rows) and effort_rows[0]['low'] > best_blind['high']}"
+    )
+    print(
+        f"lerobot_torque leak check, torch {torch.__version__}, numpy {np.__version__}, python "
+        f"{platform.python_version()}, {platform.machine()} {platform.processor() or ''} "
+        f"{torch.get_num_threads()} torch thread(s), {time.time() - start:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
