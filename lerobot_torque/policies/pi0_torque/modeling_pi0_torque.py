@@ -240,10 +240,14 @@ class PI0TorquePolicy(TorquePolicyMixin, PI0Policy):
         return loss, loss_dict
 
     def flow_target(self, actions: Tensor, effort: EffortInputs | None) -> Tensor:
-        """z: π0's padded actions (B, chunk, max_action_dim) with the future effort where configured."""
+        """z: π0's padded actions (B, chunk, max_action_dim) with the future effort where configured.
+
+        Future frames past the episode end are set to 0 (the normalised mean): they enter the noisy
+        input x_t like any frame but carry no data, and their error is masked out of the loss.
+        """
         if effort is None or not self.config.torque.predict_future_effort:
             return actions
-        future = effort.future.to(actions.dtype)
+        future = effort.future.masked_fill(effort.future_is_pad.unsqueeze(-1), 0.0).to(actions.dtype)
         if self.config.future_effort_placement is FutureEffortPlacement.WIDEN:
             return torch.cat([actions, future], dim=-1)
         target = actions.clone()

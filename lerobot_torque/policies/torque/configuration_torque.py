@@ -230,7 +230,8 @@ class TorquePolicyConfigMixin:
         if layout is None or not self.torque.enabled:
             return None
         offsets = self.torque.window_offsets(self.chunk_size)
-        warn_if_history_exceeds_episodes(-offsets[0], list(ds_meta.episodes["length"]), ds_meta.fps)
+        lengths = list(ds_meta.episodes["length"]) if ds_meta.episodes is not None else []
+        warn_if_history_exceeds_episodes(-offsets[0], lengths, ds_meta.fps)
         return layout.key, offsets
 
 
