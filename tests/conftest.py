@@ -12,6 +12,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MUJOCO_GL", "egl")
 os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ["HF_LEROBOT_HOME"] = tempfile.mkdtemp(prefix="lerobot_torque_tests_home_")
+# A private Hub cache that tests fill with locally made stand-ins (tests/fake_hub.py).
+os.environ["HF_HUB_CACHE"] = tempfile.mkdtemp(prefix="lerobot_torque_tests_hub_")
 
 
 import pytest  # noqa: E402
