@@ -10,15 +10,12 @@ the two policies and report medians, so machine load affects both alike.
 """
 
 import argparse
-import platform
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import torch
+from timing import interleaved_medians, print_ratio_table, train_step
 
-from lerobot import __version__ as lerobot_version
 from lerobot.datasets import LeRobotDataset, factory
 from lerobot.policies.act.configuration_act import ACTConfig
 from lerobot.policies.factory import make_policy, make_pre_post_processors
@@ -34,30 +31,6 @@ def make_dataset(config, root: Path) -> LeRobotDataset:
     return LeRobotDataset(
         "local/bench", root=root, delta_timestamps=factory.resolve_delta_timestamps(config, meta)
     )
-
-
-def timed(function, *args) -> float:
-    start = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - start
-
-
-def train_step(policy, optimizer, batch: dict) -> None:
-    loss, _ = policy.forward(batch)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-
-
-def interleaved_medians(tasks: dict[str, list], repeats: int) -> dict[str, float]:
-    """Median seconds per call of each named task, alternating tasks and their order every round."""
-    times: dict[str, list[float]] = {name: [] for name in tasks}
-    names = list(tasks)
-    for round_index in range(repeats):
-        for name in names if round_index % 2 == 0 else reversed(names):
-            function, *args = tasks[name]
-            times[name].append(timed(function, *args))
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -77,7 +50,7 @@ def main() -> None:
             num_episodes=6,
             episode_length=150,
             fps=50,
-            image_size=48,
+            image_size=96,
             cameras=("top", "wrist"),
         ).root
         configs = {
@@ -127,17 +100,11 @@ def main() -> None:
         ("train step (s)", train["act"], train["act_torque"], "<= 1.05"),
         ("inference per control step (s)", infer["act"], infer["act_torque"], "<= 1.05"),
     ]
-    print(
-        f"act_torque vs act — layout={args.layout}, batch={args.batch_size}, repeats={args.repeats}, "
-        "medians of interleaved calls"
+    title = (
+        f"act_torque vs act — {args.layout} layout, 2 cameras 96x96, batch {args.batch_size}, "
+        f"medians of {args.repeats} interleaved train steps ({4 * args.repeats} loads and inferences)"
     )
-    print(
-        f"lerobot {lerobot_version}, torch {torch.__version__}, {platform.processor() or platform.machine()}, "
-        f"{torch.get_num_threads()} threads"
-    )
-    print(f"| measure | act | act_torque | ratio act_torque/act | target |\n|---|---|---|---|---|")
-    for label, base, ours, target in rows:
-        print(f"| {label} | {base:.4g} | {ours:.4g} | {ours / base:.3f} | {target} |")
+    print_ratio_table(title, "act", "act_torque", rows)
 
 
 if __name__ == "__main__":
