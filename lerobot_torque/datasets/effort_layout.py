@@ -1,0 +1,93 @@
+"""Convert a LeRobotDataset between the two effort layouts (`lerobot-torque-effort-layout`).
+
+- `--to state`: `observation.state` + `observation.effort` → one `observation.state` whose names carry
+  our robots' suffixes (`left_waist` → `left_waist.pos`, effort `left_waist` → `left_waist.effort`).
+  A policy trained on the converted ALOHA Hub datasets then reads exactly what `aloha_torque` reports.
+- `--to feature`: the `*.effort` entries of `observation.state` → their own `observation.effort`
+  (needed, e.g., for π0's relative actions, which read the current state).
+
+Values are copied unchanged (units stay the dataset's); videos are copied, not re-encoded; the
+statistics of the new features are recomputed. Built on LeRobot's `modify_features`, which cannot
+replace a feature in one pass, so the dataset is written twice (the intermediate copy is deleted).
+"""
+
+import argparse
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from lerobot.datasets import LeRobotDataset
+from lerobot.datasets.dataset_tools import modify_features, recompute_stats
+from lerobot.utils.constants import OBS_STATE
+
+from lerobot_torque.constants import EFFORT_SUFFIX, EFFORT_SUFFIXES, OBS_EFFORT
+from lerobot_torque.policies.torque.effort_layout import EffortSource, feature_names, resolve_effort_layout
+
+logger = logging.getLogger(__name__)
+STAGING = OBS_STATE + "_staging"
+
+
+def with_suffix(name: str, suffix: str) -> str:
+    return name if "." in name else f"{name}{suffix}"
+
+
+def column(dataset: LeRobotDataset, key: str) -> np.ndarray:
+    return np.stack(dataset.hf_dataset.with_format("numpy")[key]).astype(np.float32)
+
+
+def vector(values: np.ndarray, names: list[str]) -> tuple[np.ndarray, dict]:
+    return values, {"dtype": "float32", "shape": [len(names)], "names": names}
+
+
+def convert_effort_layout(
+    dataset: LeRobotDataset, to: str, output_dir: Path, repo_id: str, position_suffix: str = ".pos"
+) -> LeRobotDataset:
+    """Write `dataset` with its effort in layout `to` (`state` or `feature`) under `output_dir`."""
+    source = {"state": EffortSource.FEATURE, "feature": EffortSource.STATE}.get(to)
+    if source is None:
+        raise ValueError(f"--to must be 'state' or 'feature', got {to!r}.")
+    layout = resolve_effort_layout(dataset.meta.features, source, EFFORT_SUFFIX)
+    state = column(dataset, OBS_STATE)
+    state_names = layout.state_names or [f"joint{i}" for i in range(state.shape[1])]
+    if to == "state":
+        effort = column(dataset, OBS_EFFORT)
+        names = [with_suffix(n, position_suffix) for n in state_names]
+        names += [n if n.endswith(EFFORT_SUFFIXES) else f"{n}{EFFORT_SUFFIX}" for n in layout.names]
+        staged = {STAGING: vector(np.concatenate([state, effort], axis=1), names)}
+        removed = [OBS_STATE, OBS_EFFORT]
+    else:
+        kept = layout.kept_state_indices
+        staged = {
+            STAGING: vector(state[:, kept], [state_names[i] for i in kept]),
+            OBS_EFFORT: vector(state[:, layout.effort_indices], layout.names),
+        }
+        removed = [OBS_STATE]
+
+    staging_dir = output_dir.with_name(output_dir.name + "_staging")
+    first = modify_features(dataset, staged, removed, output_dir=staging_dir, repo_id=repo_id + "_staging")
+    values, info = staged[STAGING]
+    final = modify_features(first, {OBS_STATE: (values, info)}, [STAGING], output_dir=output_dir, repo_id=repo_id)
+    shutil.rmtree(staging_dir)
+    return recompute_stats(final)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="lerobot-torque-effort-layout", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repo-id", required=True, help="source dataset, e.g. lerobot/aloha_static_coffee")
+    parser.add_argument("--root", type=Path, help="local folder of the source dataset (default: LeRobot's cache)")
+    parser.add_argument("--to", required=True, choices=["state", "feature"], help="the layout to write")
+    parser.add_argument("--output-repo-id", required=True)
+    parser.add_argument("--output-root", type=Path, required=True, help="folder to write (must not exist)")
+    parser.add_argument("--position-suffix", default=".pos", help="added to suffix-less state names (--to state)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    dataset = LeRobotDataset(args.repo_id, root=args.root)
+    converted = convert_effort_layout(dataset, args.to, args.output_root, args.output_repo_id, args.position_suffix)
+    print(f"Wrote {converted.repo_id} to {converted.root}: {OBS_STATE} = {feature_names(converted.meta.features[OBS_STATE])}")
+
+
+if __name__ == "__main__":
+    main()
