@@ -58,7 +58,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=6, help="train steps per policy (x2 for inference)")
     parser.add_argument("--batch-size", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: least noise on a busy machine)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
 
     inputs, outputs = features()
     common = {"device": "cpu", "n_action_steps": 50, "tokenizer_max_length": TOKENS}

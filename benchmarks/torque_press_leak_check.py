@@ -50,7 +50,10 @@ class InputSet:
     history: int = 1  # frames of each windowed signal, stride 1, newest last
     effort: bool = False
     commands: bool = False  # previous actions and the (previous target − measured) gap
+    gap_only: bool = False  # with `commands`: the gap without the previous actions
     depth: bool = False  # exact cap depth: privileged, more than a 96-px camera resolves
+    action: str = "delta"  # label: "delta" (increment on the previous target), "relative" (target −
+    # measured angles) or "absolute" (joint target); always executed as the equivalent delta
 
 
 INPUT_SETS = {
@@ -59,9 +62,13 @@ INPUT_SETS = {
         InputSet("blind_state", history=1),
         InputSet("blind_state_history", history=10),
         InputSet("blind_history_commands", history=10, commands=True),
+        InputSet("blind_history_gap", history=10, commands=True, gap_only=True),
         InputSet("blind_history_commands_depth", history=10, commands=True, depth=True),
         InputSet("blind_long_history_commands_depth", history=25, commands=True, depth=True),
+        InputSet("blind_history_commands_relative", history=10, commands=True, action="relative"),
         InputSet("effort_history_commands", history=10, effort=True, commands=True),
+        InputSet("effort_history_commands_relative", history=10, effort=True, commands=True, action="relative"),
+        InputSet("effort_history_commands_absolute", history=10, effort=True, commands=True, action="absolute"),
     )
 }
 
@@ -76,7 +83,15 @@ class Frame:
     gap: np.ndarray  # previous joint target − measured joint angles
     depth: float
     button_x: float
-    action: np.ndarray | None = None
+    prev_target: np.ndarray
+    action: np.ndarray | None = None  # the expert's delta
+
+    def label(self, kind: str) -> np.ndarray:
+        """The expert's action in the representation `kind` (see `InputSet.action`)."""
+        if kind == "delta":
+            return self.action
+        target = self.prev_target + self.action
+        return target - self.q if kind == "relative" else target
 
 
 @dataclass
@@ -93,7 +108,8 @@ class FeatureBuilder:
         if self.inputs.effort:
             parts.append(np.concatenate([f.effort for f in window]))
         if self.inputs.commands:
-            parts.append(np.concatenate([f.prev_action for f in window]))
+            if not self.inputs.gap_only:
+                parts.append(np.concatenate([f.prev_action for f in window]))
             parts.append(np.concatenate([f.gap for f in window]))
         if self.inputs.depth:
             parts.append([f.depth for f in window])
@@ -108,6 +124,7 @@ def observe(env: TorquePressEnv, obs: dict, prev_action: np.ndarray, prev_target
         gap=prev_target - obs["agent_pos"],
         depth=env.sim.button_depth,
         button_x=env.button_x,
+        prev_target=prev_target.copy(),
     )
 
 
@@ -180,7 +197,8 @@ class ExpertPolicy:
 
 
 class FixedDepthPolicy:
-    """Blind scripted baseline: align above the button, then press the tip to a fixed depth."""
+    """Blind scripted baseline: the expert's alignment, then the tip driven to a fixed depth below
+    the cap's rest height (no effort anywhere)."""
 
     def __init__(self, depth: float):
         self.depth = depth
@@ -194,14 +212,12 @@ class FixedDepthPolicy:
         q = obs["agent_pos"]
         tip = kin.tip(q)
         step = expert.settings.speed * expert.dt
-        if abs(env.button_x - tip[0]) > expert.settings.align_tolerance and tip[1] > cap_rest_top_z():
-            d_tip = expert.tip_step(q, np.zeros(2) + kin.gravity_torque(q), env.button_x)
+        hover_z = cap_rest_top_z() + TIP_RADIUS + expert.settings.hover_height
+        if abs(env.button_x - tip[0]) > expert.settings.align_tolerance and tip[1] > hover_z - 0.002:
+            d_tip = np.array([np.clip(env.button_x - tip[0], -step, step), np.clip(hover_z - tip[1], -step, step)])
         else:
             goal_z = cap_rest_top_z() + TIP_RADIUS - self.depth
-            target_tip = kin.tip(expert.command)
-            d_tip = np.array(
-                [np.clip(env.button_x - tip[0], -step, step), np.clip(goal_z - target_tip[1], -step, step)]
-            )
+            d_tip = np.array([0.0, np.clip(goal_z - kin.tip(expert.command)[1], -step, step)])
         d_q = np.linalg.solve(kin.jacobian(q), d_tip)
         expert.command = expert.command + d_q
         return d_q.astype(np.float32)
@@ -215,11 +231,18 @@ class LearnedPolicy:
         return FeatureBuilder(self.inputs)
 
     def __call__(self, env, obs, builder, state):
-        builder.frames.append(observe(env, obs, state["prev_action"], env.target))
+        frame = observe(env, obs, state["prev_action"], env.target)
+        builder.frames.append(frame)
         x = (builder.features() - self.stats["x_mean"]) / self.stats["x_std"]
         with torch.no_grad():
             y = self.model(torch.as_tensor(x, dtype=torch.float32)[None])[0].numpy()
-        return (y * self.stats["y_std"] + self.stats["y_mean"]).astype(np.float32)
+        y = y * self.stats["y_std"] + self.stats["y_mean"]
+        if self.inputs.action == "relative":
+            y = frame.q + y - frame.prev_target
+        elif self.inputs.action == "absolute":
+            y = y - frame.prev_target
+        limit = env.config.max_delta_rad
+        return np.clip(y, -limit, limit).astype(np.float32)
 
 
 # --- behaviour cloning ------------------------------------------------------------------------------
@@ -231,7 +254,7 @@ def dataset(episodes: list[list[Frame]], inputs: InputSet) -> tuple[np.ndarray, 
         builder = FeatureBuilder(inputs, frames)
         for t, frame in enumerate(frames):
             xs.append(builder.features(t))
-            ys.append(frame.action)
+            ys.append(frame.label(inputs.action))
     return np.asarray(xs), np.asarray(ys)
 
 

@@ -11,6 +11,8 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MUJOCO_GL", "egl")
 os.environ.setdefault("WANDB_MODE", "disabled")
+# Tiny models run faster on one thread, and two OpenMP threads spin badly on a busy 2-core machine.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ["HF_LEROBOT_HOME"] = tempfile.mkdtemp(prefix="lerobot_torque_tests_home_")
 # A private Hub cache that tests fill with locally made stand-ins (tests/fake_hub.py).
 os.environ["HF_HUB_CACHE"] = tempfile.mkdtemp(prefix="lerobot_torque_tests_hub_")
