@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import torch
 from huggingface_hub import hf_hub_download
 from safetensors.torch import load_file
 
@@ -40,3 +41,30 @@ def test_pi0_torque_fine_tunes_from_pi0_base(synthetic_datasets, tmp_path):
     for key in (patch, "model.action_out_proj.weight"):  # two small steps away from pi0_base
         start = base[key]
         assert (tuned[key][: start.shape[0]] - start).abs().max() < 1e-3, key
+
+
+def test_lora_fine_tuning_from_pi0_base_reloads_like_lerobot_eval_does(synthetic_datasets, tmp_path):
+    """The paper fine-tuned with LoRA (A.6.1); the checkpoint must reload to the same policy."""
+    from lerobot.configs import PreTrainedConfig
+    from lerobot.datasets import LeRobotDataset
+    from lerobot.policies.factory import make_policy
+
+    from tests.tiny import make_pi0_batch
+
+    repo_id = publish_pi0_base()
+    output = tmp_path / "out"
+    args = pi0_train_args(synthetic_datasets["feature"], output)
+    lerobot_train(*args, f"--policy.pretrained_path={repo_id}", "--peft.method_type=lora", "--peft.r=2")
+    path = checkpoint(output)
+    assert (path / "adapter_model.safetensors").exists()
+
+    meta = LeRobotDataset("local/x", root=synthetic_datasets["feature"]).meta
+    policies = []
+    for _ in range(2):  # each load draws other random widened rows before the adapter restores them
+        config = PreTrainedConfig.from_pretrained(path)
+        config.pretrained_path = path
+        policies.append(make_policy(config, ds_meta=meta).eval())
+    batch = make_pi0_batch(policies[0].config, training=False)
+    noise = torch.randn(3, policies[0].config.chunk_size, 10, generator=torch.Generator().manual_seed(0))
+    actions = [p.base_model.model.predict_action_chunk(dict(batch), noise=noise) for p in policies]
+    assert torch.equal(actions[0], actions[1])
