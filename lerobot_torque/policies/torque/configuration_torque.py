@@ -260,14 +260,3 @@ def warn_if_history_exceeds_episodes(window_span: int, episode_lengths: list[int
     )
     return True
 
-
-__all__ = [
-    "Aggregator",
-    "EffortAblation",
-    "EffortLayout",
-    "EffortSource",
-    "HistoryMode",
-    "TorqueConfig",
-    "TorquePolicyConfigMixin",
-    "policy_input_features",
-]
