@@ -27,7 +27,21 @@ SERVO_MODELS = ("pid", "pd")
 PRESS_TASKS = ("press_to_band",)
 PRESS_CAMERA = "side"
 PRESS_JOINTS = ("shoulder", "elbow")
-PHYSICS_TIMESTEP_S = 0.001
+PHYSICS_TIMESTEP_S = 0.002
+
+
+def make_vector_env(env_fn, n_envs: int, use_async_envs: bool):
+    """A gymnasium vector env of `n_envs` copies, reset in the same step, as LeRobot's default
+    `EnvConfig.create_envs` builds them (lerobot/envs/configs.py)."""
+    import gymnasium as gym
+
+    if n_envs < 1:
+        raise ValueError(f"n_envs must be >= 1, got {n_envs}.")
+    env_cls = _make_vec_env_cls(use_async_envs, n_envs)
+    kwargs = {"context": "forkserver"} if env_cls is gym.vector.AsyncVectorEnv else {}
+    return env_cls(
+        [env_fn for _ in range(n_envs)], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP, **kwargs
+    )
 
 
 def check_choice(field_name: str, value: str, valid: tuple[str, ...]) -> None:
@@ -61,7 +75,8 @@ class TorquePressEnvConfig(EnvConfig):
         task: Task name; only `press_to_band`.
         fps: Control rate in Hz; the dataset's fps must be the same. Default 25 (ours: the force loop
             is quasi-static, 25 Hz keeps demos and evaluation fast on CPU); must divide 1000 (1 ms physics).
-        episode_length: Control steps before truncation. Default 150 (6 s: the expert needs ≤ 4.5 s).
+        episode_length: Control steps of an episode (success is judged at its end). Default 150 (6 s:
+            the expert settles in the band within 4.5 s).
         obs_type: `pixels_agent_pos` (camera + joint positions + effort) or `agent_pos` (no camera,
             for state-only policies and the leak check).
         action_mode: `delta` (default): the action is the change of the joint targets since the last
@@ -77,7 +92,7 @@ class TorquePressEnvConfig(EnvConfig):
             leaves the band ≥ 1.2 mm deep, ≥ 3 encoder ticks of tip motion).
         force_band: Success band of the button force (N). Default [4, 6] (ours).
         break_force: The button breaks (episode fails) above this force (N). Default 8 (ours).
-        hold_time_s: Seconds the force must stay in the band. Default 1.0 (ours).
+        hold_time_s: Seconds the force must have stayed in the band when the episode ends. Default 1.0 (ours).
         button_x_range: Button position along the table (m), visible in the image. Default [0.29, 0.31].
         servo_model: `pid` (integral action, default: as Dynamixel X-series "PID control", ROBOTIS
             e-Manual) or `pd` (no integral action: its steady error reveals the force, kept to show the leak).
@@ -184,5 +199,4 @@ class TorquePressEnvConfig(EnvConfig):
     def create_envs(self, n_envs: int, use_async_envs: bool = False):
         from lerobot_torque.envs.torque_press import TorquePressEnv
 
-        env_cls = _make_vec_env_cls(use_async_envs, n_envs)
-        return {self.type: {0: env_cls([partial(TorquePressEnv, config=self) for _ in range(n_envs)])}}
+        return {self.type: {0: make_vector_env(partial(TorquePressEnv, config=self), n_envs, use_async_envs)}}

@@ -28,7 +28,8 @@ from lerobot_torque.envs.press_sim import PressKinematics
 class PressExpertSettings:
     """Expert constants (ours)."""
 
-    speed: float = 0.04  # m/s, largest tip speed
+    speed: float = 0.04  # m/s, largest tip speed while aligning
+    press_speed: float = 0.04  # m/s, largest tip speed once aligned above the button
     hover_height: float = 0.015  # m above the cap where alignment ends
     align_tolerance: float = 0.004  # m of |x error| tolerated before pressing
     loop_gain: float = 0.4  # admittance gain × stiffest button (≤ 0.5 for stability with delays)
@@ -79,7 +80,8 @@ class PressExpert:
             self.phase = "align"
             return np.array([dx, np.clip(hover_z - tip[1], -step, step)])
         self.phase = "press"
-        dz = -np.clip(self.gain * (self.force_target - self.force_estimate), -step, step)
+        press_step = s.press_speed * self.dt
+        dz = -np.clip(self.gain * (self.force_target - self.force_estimate), -press_step, press_step)
         return np.array([0.0, dz])  # x is left alone once aligned: cap friction would make it hunt
 
     def act(self, observation: dict, button_x: float) -> np.ndarray:

@@ -68,7 +68,7 @@ def press_scene_xml(
         <geom type="capsule" fromto="0 0 0 {FOREARM_LENGTH} 0 0" size="0.012" mass="0.12"
               rgba="0.15 0.55 0.85 1"/>
         <geom name="tip" type="sphere" pos="{FOREARM_LENGTH} 0 0" size="{TIP_RADIUS}" mass="0.03"
-              contype="1" conaffinity="1" solref="0.002 1" rgba="0.95 0.95 0.95 1"/>
+              contype="1" conaffinity="1" solref="0.004 1" rgba="0.95 0.95 0.95 1"/>
         <site name="tip" pos="{FOREARM_LENGTH} 0 0" size="0.002"/>
       </body>
     </body>
@@ -79,7 +79,7 @@ def press_scene_xml(
         <joint name="plunger" type="slide" axis="0 0 1" range="{-button_travel} 0.002" stiffness="500"
                springref="0" damping="0.5" frictionloss="0" armature="0"/>
         <geom name="cap" type="cylinder" size="{CAP_RADIUS} {CAP_HALF_HEIGHT}" mass="0.01"
-              contype="1" conaffinity="1" solref="0.002 1" rgba="0.9 0.75 0.1 1"/>
+              contype="1" conaffinity="1" solref="0.004 1" rgba="0.9 0.75 0.1 1"/>
       </body>
     </body>
   </worldbody>

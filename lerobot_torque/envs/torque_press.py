@@ -6,12 +6,16 @@ Observation (a dict, as LeRobot's `preprocess_observation` expects):
 - `pixels/side` (H, W, 3) uint8: side camera (→ `observation.images.side`), unless obs_type=agent_pos.
 
 Action (2,) float32: joint-target increments (`delta`) or joint targets in rad (`absolute`).
-Episode: terminated on success (force in the band for `hold_steps` consecutive control steps) or
-when the button breaks; truncated after `episode_length` steps. `info` reports `is_success` and, for
+Episode: terminated when the button breaks (failure), otherwise truncated after `episode_length`
+steps. Success is judged then: the force has been inside the band for the last `hold_steps` control
+steps. Judging at the end, not at the first completed hold, is what keeps a blind policy that creeps
+slowly through the band from succeeding (docs/torque_press.md). `info` reports `is_success` and, for
 analysis only, the hidden truth (`button_force`, `stiffness`, `broken`).
 """
 
+import atexit
 import logging
+import weakref
 
 import gymnasium as gym
 import numpy as np
@@ -24,6 +28,24 @@ from lerobot_torque.envs.press_sim import PressReading, PressSimulation, sample_
 logger = logging.getLogger(__name__)
 
 TASK_DESCRIPTION = "Press the button until its force is in the target band and hold it there."
+
+# Offscreen GL contexts must be freed before MuJoCo's EGL module terminates its display at exit,
+# otherwise every unclosed renderer prints a traceback. atexit runs hooks last-in first-out, so ours
+# is registered after the first renderer (and with it MuJoCo's GL module) exists.
+_OPEN_ENVS: "weakref.WeakSet[TorquePressEnv]" = weakref.WeakSet()
+_exit_hook_registered = False
+
+
+def _close_open_envs() -> None:
+    for env in list(_OPEN_ENVS):
+        env.close()
+
+
+def _register_exit_hook() -> None:
+    global _exit_hook_registered
+    if not _exit_hook_registered:
+        atexit.register(_close_open_envs)
+        _exit_hook_registered = True
 
 
 class TorquePressEnv(gym.Env):
@@ -66,7 +88,7 @@ class TorquePressEnv(gym.Env):
         self.reading: PressReading | None = None
         self._steps = 0
         self._steps_in_band = 0
-        self._done = False
+        _OPEN_ENVS.add(self)
 
     # --- gym API -----------------------------------------------------------------------------------
 
@@ -77,7 +99,6 @@ class TorquePressEnv(gym.Env):
         self.target = self.sim.target.copy()
         self._steps = 0
         self._steps_in_band = 0
-        self._done = False
         return self._observation(), self._info(success=False)
 
     def step(self, action: np.ndarray):
@@ -101,9 +122,9 @@ class TorquePressEnv(gym.Env):
         low, high = cfg.force_band
         in_band = low <= self.reading.button_force <= high and self.reading.extra["peak_force"] <= high
         self._steps_in_band = self._steps_in_band + 1 if in_band else 0
-        success = not self.reading.broken and self._steps_in_band >= cfg.hold_steps
-        terminated = success or self.reading.broken
+        terminated = self.reading.broken
         truncated = not terminated and self._steps >= cfg.episode_length
+        success = truncated and self._steps_in_band >= cfg.hold_steps
         return self._observation(), float(success), terminated, truncated, self._info(success)
 
     def render(self) -> np.ndarray:
@@ -155,5 +176,6 @@ class TorquePressEnv(gym.Env):
                     "`apt-get install libosmesa6`), or use --env.obs_type=agent_pos (no camera)."
                 ) from e
             self._renderers[(height, width)] = renderer
+            _register_exit_hook()
         renderer.update_scene(self.sim.data, camera=CAMERA_NAME)
         return renderer.render().copy()
