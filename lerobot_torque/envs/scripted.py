@@ -1,0 +1,135 @@
+"""What the demonstration writer needs per task: the env, its scripted expert, feature names, card text.
+
+`scripted_task(env_config)` returns a `ScriptedTask` for a registered env config; the env and expert
+modules (MuJoCo) are imported only when its callables run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+import numpy as np
+
+from lerobot.envs.configs import EnvConfig
+from lerobot.utils.constants import ACTION, OBS_STATE
+
+from lerobot_torque.constants import OBS_EFFORT
+from lerobot_torque.envs.configs import PRESS_JOINTS, TorquePressEnvConfig
+
+
+class DemoExpert(Protocol):
+    def act(self, observation: dict) -> np.ndarray: ...
+
+    def executed(self, env: Any) -> None:
+        """Called after each env step, so the expert can follow what was really executed."""
+
+
+@dataclass
+class ScriptedTask:
+    make_env: Callable[[EnvConfig], Any]
+    make_expert: Callable[[Any, dict], DemoExpert]
+    names: dict[str, list[str]]
+    card_kwargs: Callable[[EnvConfig, list[int], int, int, bool], dict]
+
+
+# --- torque_press -----------------------------------------------------------------------------------
+
+
+class PressDemoExpert:
+    """`PressExpert` bound to one env: reads the button position the camera shows."""
+
+    def __init__(self, env, observation: dict):
+        from lerobot_torque.envs.press_expert import PressExpert
+
+        cfg = env.config
+        self.env = env
+        self.expert = PressExpert(
+            env.sim.kinematics, float(np.mean(cfg.force_band)), cfg.stiffness_range[1], cfg.fps, cfg.action_mode
+        )
+        self.expert.reset(env.target)
+
+    def act(self, observation: dict) -> np.ndarray:
+        return self.expert.act(observation, self.env.button_x)
+
+    def executed(self, env) -> None:
+        self.expert.command = env.target.copy()
+
+
+def press_names(config: TorquePressEnvConfig) -> dict[str, list[str]]:
+    suffix = ".delta" if config.action_mode == "delta" else ".pos"
+    return {
+        OBS_STATE: [f"{joint}.pos" for joint in PRESS_JOINTS],
+        OBS_EFFORT: list(PRESS_JOINTS),
+        ACTION: [f"{joint}{suffix}" for joint in PRESS_JOINTS],
+    }
+
+
+def env_options(config: EnvConfig) -> str:
+    """`--env.*` flags recreating `config`: its type and every option that differs from the default."""
+    defaults = type(config)()
+    flags = [f"--env.type={config.type}"]
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if f.name in ("features", "features_map") or value == getattr(defaults, f.name):
+            continue
+        if isinstance(value, tuple | list):
+            value = "'[" + ",".join(str(v) for v in value) + "]'"
+        flags.append(f"--env.{f.name}={value}")
+    return " ".join(flags)
+
+
+def press_card(
+    config: TorquePressEnvConfig, seeds: list[int], successes: int, attempts: int, keep_failed: bool
+) -> dict:
+    action = (
+        "increments of the two joint targets since the previous step (rad), `--env.action_mode=delta`"
+        if config.action_mode == "delta"
+        else "joint position targets (rad), `--env.action_mode=absolute`"
+    )
+    description = f"""Scripted demonstrations of **torque_press** from lerobot-torque
+(`lerobot_torque.envs`, written by `lerobot-torque-sim-demos`): a 2-joint arm presses a spring-loaded
+button of hidden stiffness ({config.stiffness_range[0]:g}–{config.stiffness_range[1]:g} N/m, log-uniform
+per episode) until the button force is in [{config.force_band[0]:g}, {config.force_band[1]:g}] N, and
+holds it; above {config.break_force:g} N the button breaks. Success is judged at the end of each
+{config.episode_length}-step episode: the force stayed in the band for the last {config.hold_time_s:g} s.
+
+- **`observation.effort`** (shoulder, elbow): simulated motor torque in **N·m** (τ = k_t·i, what a
+  servo's current sensor reports). Source: the MuJoCo `motor` actuator torque of each joint's
+  simulated position servo (PID on a {config.encoder_ticks_per_rev}-tick encoder, voltage-limited to
+  {config.torque_limit:g} N·m, minus back-EMF damping), first-order low-pass filtered
+  (τ = {config.effort_filter_time_s:g} s), Gaussian noise σ = {config.effort_noise_std:g} N·m, quantised
+  to {config.effort_lsb:g} N·m. It includes gravity and friction torques, not only contact.
+- **`observation.state`**: joint angles in rad, quantised to the encoder.
+- **`observation.images.side`**: side camera, {config.observation_height}×{config.observation_width}.
+- **`action`**: {action}.
+- fps {config.fps}; env seeds of the episodes, in order: {seeds}.
+- Scripted effort-aware expert (`lerobot_torque.envs.press_expert.PressExpert`): success
+  {successes}/{attempts} attempts; failed episodes were {"kept" if keep_failed else "dropped"}.
+
+Evaluate a policy trained on it with the same env options:
+`lerobot-eval --policy.path=<checkpoint> {env_options(config)}`.
+"""
+    return {"dataset_description": description}
+
+
+def torque_press_task() -> ScriptedTask:
+    def make_env(config):
+        from lerobot_torque.envs.torque_press import TorquePressEnv
+
+        return TorquePressEnv(config)
+
+    return ScriptedTask(make_env=make_env, make_expert=PressDemoExpert, names={}, card_kwargs=press_card)
+
+
+def scripted_task(config: EnvConfig) -> ScriptedTask:
+    """The scripted task of an env config; raises a ValueError listing the supported env types."""
+    if isinstance(config, TorquePressEnvConfig):
+        task = torque_press_task()
+        task.names = press_names(config)
+        return task
+    supported = ["torque_press"]
+    raise ValueError(
+        f"No scripted expert for --env.type={config.type}; demonstrations can be written for {supported}."
+    )
