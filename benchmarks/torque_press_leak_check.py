@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from lerobot_torque.envs.configs import TorquePressEnvConfig
-from lerobot_torque.envs.press_expert import PressExpert
+from lerobot_torque.envs.press_expert import PressExpert, PressExpertSettings
 from lerobot_torque.envs.press_scene import TIP_RADIUS, cap_rest_top_z
 from lerobot_torque.envs.torque_press import TorquePressEnv
 
@@ -131,10 +131,18 @@ def observe(env: TorquePressEnv, obs: dict, prev_action: np.ndarray, prev_target
 # --- demonstrations and rollouts --------------------------------------------------------------------
 
 
+EXPERT_SETTINGS = PressExpertSettings()
+
+
 def make_expert(env: TorquePressEnv) -> PressExpert:
     cfg = env.config
     return PressExpert(
-        env.sim.kinematics, float(np.mean(cfg.force_band)), cfg.stiffness_range[1], cfg.fps, cfg.action_mode
+        env.sim.kinematics,
+        float(np.mean(cfg.force_band)),
+        cfg.stiffness_range[1],
+        cfg.fps,
+        cfg.action_mode,
+        replace(EXPERT_SETTINGS),
     )
 
 
@@ -342,8 +350,12 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, dict]:
     args, rest = parser.parse_known_args(argv)
     overrides = {}
     for item in rest:
+        if item.startswith("--expert.") and "=" in item:
+            key, value = item[len("--expert.") :].split("=", 1)
+            setattr(EXPERT_SETTINGS, key, float(value))
+            continue
         if not item.startswith("--env.") or "=" not in item:
-            parser.error(f"unknown argument {item!r}; env options are --env.<field>=<value>")
+            parser.error(f"unknown argument {item!r}; options are --env.<field>=<value>, --expert.<field>=<value>")
         key, value = item[len("--env.") :].split("=", 1)
         overrides[key] = eval(value, {}) if value[:1] in "([0123456789.-" else value  # noqa: S307
     return args, overrides
