@@ -75,8 +75,8 @@ class TorquePressEnvConfig(EnvConfig):
         task: Task name; only `press_to_band`.
         fps: Control rate in Hz; the dataset's fps must be the same. Default 25 (ours: the force loop
             is quasi-static, 25 Hz keeps demos and evaluation fast on CPU); must divide 1000 (1 ms physics).
-        episode_length: Control steps of an episode (success is judged at its end). Default 150 (6 s:
-            the expert settles in the band within 4.5 s).
+        episode_length: Control steps of an episode (success is judged at its end). Default 200 (8 s:
+            the expert settles in the band within ≈ 6 s on the softest button).
         obs_type: `pixels_agent_pos` (camera + joint positions + effort) or `agent_pos` (no camera,
             for state-only policies and the leak check).
         action_mode: `delta` (default): the action is the change of the joint targets since the last
@@ -96,9 +96,13 @@ class TorquePressEnvConfig(EnvConfig):
         button_x_range: Button position along the table (m), visible in the image. Default [0.29, 0.31].
         servo_model: `pid` (integral action, default: as Dynamixel X-series "PID control", ROBOTIS
             e-Manual) or `pd` (no integral action: its steady error reveals the force, kept to show the leak).
-        servo_kp_range, servo_ki_range, servo_kd_range: Per-joint servo gains drawn per episode
-            (log-uniform for kp and ki), hidden: N·m/rad, N·m/(rad·s), N·m·s/rad. Defaults ours, tuned
-            for a stiff, well-damped loop whose ramp lag stays near one encoder tick.
+        servo_kp_range: Proportional gain (N·m/rad) per joint, log-uniform per episode, hidden.
+            Default [100, 250] (ours: a stiff loop, ≈ 0.15-0.4 N·m per encoder tick).
+        servo_integral_rate_range: Ki / Kp (1/s) per joint, log-uniform per episode, hidden, so Ki spans
+            1500-15000 N·m/(rad·s) by default [15, 60] (ours). The transient lag of a PI loop under a
+            changing load is ≈ τ̇/Ki: a 10× spread of Ki makes it useless as a force gauge, and keeping
+            Ki/Kp ≤ (b + Kd)/J keeps every draw stable (docs/torque_press.md).
+        servo_kd_range: Derivative gain (N·m·s/rad) per joint, uniform per episode. Default [1.2, 2.0] (ours).
         torque_limit: Servo stall torque (N·m). Default 4 (ours; a small servo for a < 0.5 kg arm).
         no_load_speed: Servo speed at full voltage and no load (rad/s); with the stall torque it sets
             the back-EMF damping. Default 5.5 (XM540-W150: 53 rev/min at 12 V, ROBOTIS e-Manual).
@@ -114,7 +118,7 @@ class TorquePressEnvConfig(EnvConfig):
 
     task: str = "press_to_band"
     fps: int = 25
-    episode_length: int = 150
+    episode_length: int = 200
     obs_type: str = "pixels_agent_pos"
     render_mode: str = "rgb_array"
     action_mode: str = "delta"
@@ -129,9 +133,9 @@ class TorquePressEnvConfig(EnvConfig):
     hold_time_s: float = 1.0
     button_x_range: tuple[float, float] = (0.29, 0.31)
     servo_model: str = "pid"
-    servo_kp_range: tuple[float, float] = (60.0, 120.0)
-    servo_ki_range: tuple[float, float] = (1500.0, 3000.0)
-    servo_kd_range: tuple[float, float] = (1.0, 1.5)
+    servo_kp_range: tuple[float, float] = (100.0, 250.0)
+    servo_integral_rate_range: tuple[float, float] = (15.0, 60.0)
+    servo_kd_range: tuple[float, float] = (1.2, 2.0)
     torque_limit: float = 4.0
     no_load_speed: float = 5.5
     encoder_ticks_per_rev: int = 4096
@@ -152,7 +156,7 @@ class TorquePressEnvConfig(EnvConfig):
             raise ValueError(
                 f"--env.fps={self.fps} must divide the 1000 Hz physics rate (e.g. 25, 50, 100)."
             )
-        for name in ("stiffness_range", "servo_kp_range", "servo_ki_range", "button_x_range"):
+        for name in ("stiffness_range", "servo_kp_range", "servo_integral_rate_range", "button_x_range"):
             check_range(name, getattr(self, name))
         for name in ("servo_kd_range", "joint_friction_range"):
             check_range(name, getattr(self, name), strict=False)

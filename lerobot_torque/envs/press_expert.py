@@ -29,7 +29,8 @@ class PressExpertSettings:
     """Expert constants (ours)."""
 
     speed: float = 0.04  # m/s, largest tip speed while aligning
-    press_speed: float = 0.04  # m/s, largest tip speed once aligned above the button
+    press_speed: float = 0.015  # m/s, largest tip speed once aligned: a slow press keeps the servo's
+    # transient lag, which grows with the rate of force change, below an encoder tick
     hover_height: float = 0.015  # m above the cap where alignment ends
     align_tolerance: float = 0.004  # m of |x error| tolerated before pressing
     loop_gain: float = 0.4  # admittance gain × stiffest button (≤ 0.5 for stability with delays)

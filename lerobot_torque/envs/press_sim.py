@@ -77,9 +77,10 @@ def sample_episode_params(
     start_tip = np.array(
         [button_x + rng.uniform(-0.04, 0.04), cap_rest_top_z() + TIP_RADIUS + rng.uniform(0.03, 0.07)]
     )
+    kp = np.array([log_uniform(rng, *config.servo_kp_range) for _ in range(n)])
     gains = ServoGains(
-        kp=np.array([log_uniform(rng, *config.servo_kp_range) for _ in range(n)]),
-        ki=np.array([log_uniform(rng, *config.servo_ki_range) for _ in range(n)]),
+        kp=kp,
+        ki=kp * np.array([log_uniform(rng, *config.servo_integral_rate_range) for _ in range(n)]),
         kd=np.array([rng.uniform(*config.servo_kd_range) for _ in range(n)]),
         torque_limit=np.full(n, config.torque_limit),
         back_emf_damping=np.full(n, back_emf_damping(config.torque_limit, config.no_load_speed)),
