@@ -5,6 +5,6 @@
 classes are imported here; MuJoCo and dm_control load when an env is created.
 """
 
-from lerobot_torque.envs.configs import TorquePressEnvConfig
+from lerobot_torque.envs.configs import AlohaInsertionTorqueEnvConfig, TorquePressEnvConfig
 
-__all__ = ["TorquePressEnvConfig"]
+__all__ = ["AlohaInsertionTorqueEnvConfig", "TorquePressEnvConfig"]

@@ -204,3 +204,112 @@ class TorquePressEnvConfig(EnvConfig):
         from lerobot_torque.envs.torque_press import TorquePressEnv
 
         return {self.type: {0: make_vector_env(partial(TorquePressEnv, config=self), n_envs, use_async_envs)}}
+
+
+ALOHA_TASKS = ("insertion",)
+ALOHA_CAMERA = "top"
+ALOHA_ARM_JOINTS = ("waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wrist_rotate", "gripper")
+ALOHA_JOINTS = tuple(f"{side}_{joint}" for side in ("left", "right") for joint in ALOHA_ARM_JOINTS)
+ALOHA_FPS = 50  # gym-aloha's control period DT = 0.02 s (gym_aloha/constants.py)
+
+
+@EnvConfig.register_subclass("aloha_insertion_torque")
+@dataclass
+class AlohaInsertionTorqueEnvConfig(EnvConfig):
+    """gym-aloha's bimanual peg insertion with the 14 joint efforts in `observation.effort`.
+
+    The scene, robots, objects, actuators and success test are gym-aloha's (`lerobot[aloha]`,
+    `gym_aloha/assets/bimanual_viperx_insertion.xml`, `InsertionTask`): joint-position actions for
+    6 joints + a normalised gripper per arm, success when the peg touches the socket's pin. We change
+    what the effort needs to mean something: gym-aloha's joints have 30-60 N·m of Coulomb friction
+    (more than gravity), which would bury the contact torque, so it is lowered, and joint damping
+    replaces what that friction did for stability. Only one low-resolution camera is rendered, with
+    shadows off (gym-aloha renders three 480×640 cameras every step).
+
+    Args:
+        task: `insertion` (the only scripted task so far).
+        fps: Must be 50, gym-aloha's control rate.
+        episode_length: Control steps before truncation. Default 400 (LeRobot's `AlohaEnv` default).
+        obs_type: `pixels_agent_pos` (camera + joint positions + effort) or `agent_pos`.
+        observation_height, observation_width: Size of the `top` camera image. Default 96×128 (ours).
+        visualization_height, visualization_width: Size of `render()` frames. Default 240×320.
+        arm_joint_friction: Coulomb friction of the 12 arm joints (N·m). Default 0.3 (ours: about 1 %
+            of gym-aloha's 30-60 N·m, a few % of an XM540's stall torque).
+        gripper_joint_friction: Friction of the finger slides (N). Default 1.0 (ours; gym-aloha: 30).
+        arm_joint_damping: Viscous damping of the arm joints (N·m·s/rad). Default 2.0 (ours).
+        gripper_joint_damping: Damping of the finger slides (N·s/m). Default 20.0 (ours).
+        gripper_kp: Position gain of each finger (N/m). Default 800 (ours; gym-aloha: 200, whose ≈ 3 N
+            grip let the peg slip once friction no longer held the fingers).
+        wrist_kp: Position gain of the forearm roll and the two wrist joints (N·m/rad). Default 200
+            (ours; gym-aloha's 10-50 held only because 30 N·m of friction locked those joints).
+        effort_noise_std: Gaussian noise added to the effort (its units). Default 0: the exact MuJoCo
+            actuator forces.
+    """
+
+    task: str = "insertion"
+    fps: int = ALOHA_FPS
+    episode_length: int = 400
+    obs_type: str = "pixels_agent_pos"
+    render_mode: str = "rgb_array"
+    observation_height: int = 96
+    observation_width: int = 128
+    visualization_height: int = 240
+    visualization_width: int = 320
+    arm_joint_friction: float = 0.3
+    gripper_joint_friction: float = 1.0
+    arm_joint_damping: float = 2.0
+    gripper_joint_damping: float = 20.0
+    gripper_kp: float = 800.0
+    wrist_kp: float = 200.0
+    effort_noise_std: float = 0.0
+    features: dict[str, PolicyFeature] = field(default_factory=dict)
+    features_map: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_choice("task", self.task, ALOHA_TASKS)
+        check_choice("obs_type", self.obs_type, OBS_TYPES)
+        check_choice("render_mode", self.render_mode, ("rgb_array",))
+        if self.fps != ALOHA_FPS:
+            raise ValueError(f"--env.fps={self.fps}: gym-aloha steps at {ALOHA_FPS} Hz; drop --env.fps.")
+        for name in ("episode_length", "observation_height", "observation_width"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"--env.{name} must be positive, got {getattr(self, name)}.")
+        for name in (
+            "arm_joint_friction",
+            "gripper_joint_friction",
+            "arm_joint_damping",
+            "gripper_joint_damping",
+            "gripper_kp",
+            "wrist_kp",
+            "effort_noise_std",
+        ):
+            if getattr(self, name) < 0:
+                raise ValueError(f"--env.{name} must be >= 0, got {getattr(self, name)}.")
+        joints = len(ALOHA_JOINTS)
+        self.features = {
+            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(joints,)),
+            "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
+            "effort": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
+        }
+        self.features_map = {ACTION: ACTION, "agent_pos": OBS_STATE, "effort": OBS_EFFORT}
+        if self.obs_type == "pixels_agent_pos":
+            self.features[f"pixels/{ALOHA_CAMERA}"] = PolicyFeature(
+                type=FeatureType.VISUAL, shape=(self.observation_height, self.observation_width, 3)
+            )
+            self.features_map[f"pixels/{ALOHA_CAMERA}"] = f"{OBS_IMAGES}.{ALOHA_CAMERA}"
+
+    @property
+    def gym_kwargs(self) -> dict:
+        return {"config": self}
+
+    def create_envs(self, n_envs: int, use_async_envs: bool = False):
+        try:
+            from lerobot_torque.envs.aloha_torque import AlohaInsertionTorqueEnv
+        except ImportError as e:
+            raise ImportError(
+                "aloha_insertion_torque needs gym-aloha and dm_control: pip install 'lerobot_policy_torque[sim]' "
+                "(or 'lerobot[aloha]')."
+            ) from e
+        return {
+            self.type: {0: make_vector_env(partial(AlohaInsertionTorqueEnv, config=self), n_envs, use_async_envs)}
+        }

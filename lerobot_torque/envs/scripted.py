@@ -16,7 +16,12 @@ from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION, OBS_STATE
 
 from lerobot_torque.constants import OBS_EFFORT
-from lerobot_torque.envs.configs import PRESS_JOINTS, TorquePressEnvConfig
+from lerobot_torque.envs.configs import (
+    ALOHA_JOINTS,
+    PRESS_JOINTS,
+    AlohaInsertionTorqueEnvConfig,
+    TorquePressEnvConfig,
+)
 
 
 class DemoExpert(Protocol):
@@ -123,13 +128,85 @@ def torque_press_task() -> ScriptedTask:
     return ScriptedTask(make_env=make_env, make_expert=PressDemoExpert, names={}, card_kwargs=press_card)
 
 
+# --- aloha_insertion_torque -------------------------------------------------------------------------
+
+
+class AlohaDemoExpert:
+    """`AlohaInsertionExpert` bound to one env: reads the objects' poses the camera shows."""
+
+    def __init__(self, env, observation: dict):
+        from lerobot_torque.envs.aloha_expert import AlohaInsertionExpert
+
+        physics = env.physics
+        self.expert = AlohaInsertionExpert(
+            physics.model.ptr, physics.data.qpos.copy(), lambda: physics.data.qpos[16:30].copy()
+        )
+
+    def act(self, observation: dict) -> np.ndarray:
+        return self.expert.act(observation)
+
+    def executed(self, env) -> None:
+        pass  # absolute joint targets: nothing to follow
+
+
+def aloha_names(config: AlohaInsertionTorqueEnvConfig) -> dict[str, list[str]]:
+    """ALOHA's joint names as in the Hub datasets (`left_waist`, …), `.pos` for state and action."""
+    return {
+        OBS_STATE: [f"{joint}.pos" for joint in ALOHA_JOINTS],
+        OBS_EFFORT: list(ALOHA_JOINTS),
+        ACTION: [f"{joint}.pos" for joint in ALOHA_JOINTS],
+    }
+
+
+def aloha_card(
+    config: AlohaInsertionTorqueEnvConfig, seeds: list[int], successes: int, attempts: int, keep_failed: bool
+) -> dict:
+    description = f"""Scripted demonstrations of **aloha_insertion_torque** from lerobot-torque
+(`lerobot_torque.envs`, written by `lerobot-torque-sim-demos`): gym-aloha's bimanual peg insertion
+(`lerobot[aloha]`) with the joint efforts in the observation.
+
+- **`observation.effort`** (14: `left_waist` … `right_gripper`, ALOHA's order): the MuJoCo actuator
+  force of each joint's position servo, in **N·m** for the 12 arm joints and **N** for the two
+  gripper entries (the first finger slide of each gripper). Source: `mjData.actuator_force` of
+  gym-aloha's position actuators, sampled every control step{
+        f", plus Gaussian noise σ = {config.effort_noise_std:g}" if config.effort_noise_std else " without noise"}.
+  Joint friction is lowered from gym-aloha's 30-60 N·m to {config.arm_joint_friction:g} N·m (arms)
+  and {config.gripper_joint_friction:g} N (fingers) so that effort carries gravity and contact. (The
+  ALOHA datasets on the Hub store effort in mA; never pool the two.)
+- **`observation.state`**: gym-aloha's `agent_pos` (6 joint angles in rad and a normalised gripper
+  opening per arm).
+- **`observation.images.top`**: top camera, {config.observation_height}×{config.observation_width}.
+- **`action`**: gym-aloha's joint-position targets (rad) and normalised gripper openings.
+- fps {config.fps}; env seeds of the episodes, in order: {seeds}.
+- Scripted joint-space expert (`lerobot_torque.envs.aloha_expert.AlohaInsertionExpert`): success
+  {successes}/{attempts} attempts; failed episodes were {"kept" if keep_failed else "dropped"}.
+
+Evaluate a policy trained on it with the same env options:
+`lerobot-eval --policy.path=<checkpoint> {env_options(config)}`.
+"""
+    return {"dataset_description": description}
+
+
+def aloha_task() -> ScriptedTask:
+    def make_env(config):
+        from lerobot_torque.envs.aloha_torque import AlohaInsertionTorqueEnv
+
+        return AlohaInsertionTorqueEnv(config)
+
+    return ScriptedTask(make_env=make_env, make_expert=AlohaDemoExpert, names={}, card_kwargs=aloha_card)
+
+
 def scripted_task(config: EnvConfig) -> ScriptedTask:
     """The scripted task of an env config; raises a ValueError listing the supported env types."""
     if isinstance(config, TorquePressEnvConfig):
         task = torque_press_task()
         task.names = press_names(config)
         return task
-    supported = ["torque_press"]
+    if isinstance(config, AlohaInsertionTorqueEnvConfig):
+        task = aloha_task()
+        task.names = aloha_names(config)
+        return task
+    supported = ["torque_press", "aloha_insertion_torque"]
     raise ValueError(
         f"No scripted expert for --env.type={config.type}; demonstrations can be written for {supported}."
     )
