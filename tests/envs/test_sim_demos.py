@@ -68,3 +68,16 @@ def test_card_states_effort_units_and_source(demos):
 def test_writer_refuses_tasks_without_a_scripted_expert(tmp_path):
     with pytest.raises(ValueError, match="torque_press"):
         write_demos(SimDemosConfig(env=AlohaEnv(), root=str(tmp_path / "x"), num_episodes=1))
+
+
+def test_aloha_demos_carry_fourteen_named_efforts_in_mixed_units(tmp_path):
+    from lerobot_torque.envs.configs import AlohaInsertionTorqueEnvConfig
+
+    env = AlohaInsertionTorqueEnvConfig(observation_height=IMAGE, observation_width=IMAGE, episode_length=SHORT_EPISODE)
+    config = SimDemosConfig(env=env, repo_id="local/aloha", root=str(tmp_path / "aloha"), num_episodes=1, keep_failed=True)
+    dataset, _ = write_demos(config)
+    names = dataset.meta.features[OBS_EFFORT]["names"]
+    assert len(names) == 14 and names[0] == "left_waist" and names[-1] == "right_gripper"
+    assert dataset[0][OBS_EFFORT].shape == (14,) and dataset.fps == 50
+    card = (dataset.root / "README.md").read_text()
+    assert "N·m" in card and "**N**" in card and "actuator_force" in card
