@@ -70,16 +70,26 @@ INPUT_SETS = {
         InputSet("blind_long_history_commands", history=25, commands=True),
         InputSet("blind_history_commands_relative", history=10, commands=True, action="relative"),
         InputSet("effort_history_commands", history=10, effort=True, commands=True),
-        InputSet("effort_history_commands_relative", history=10, effort=True, commands=True, action="relative"),
-        InputSet("effort_history_commands_absolute", history=10, effort=True, commands=True, action="absolute"),
+        InputSet(
+            "effort_history_commands_relative", history=10, effort=True, commands=True, action="relative"
+        ),
+        InputSet(
+            "effort_history_commands_absolute", history=10, effort=True, commands=True, action="absolute"
+        ),
     )
 }
 # Not in the default run: an exact cap depth is a sub-tick tip position sensor that defeats the
 # encoder's quantisation (no camera resolves 0.1 mm), reported on request for completeness.
 PRIVILEGED_INPUT_SETS = {
-    s.name: s for s in (InputSet("blind_history_commands_exact_depth", history=10, commands=True, depth=True),)
+    s.name: s
+    for s in (InputSet("blind_history_commands_exact_depth", history=10, commands=True, depth=True),)
 }
-PROBE_INPUTS = ("blind_state_history", "blind_history_gap", "blind_long_history_commands", "effort_history_commands")
+PROBE_INPUTS = (
+    "blind_state_history",
+    "blind_history_gap",
+    "blind_long_history_commands",
+    "effort_history_commands",
+)
 
 
 @dataclass
@@ -221,7 +231,9 @@ def stiffness_r2(episodes: list[list[Frame]], inputs: InputSet, steps: int, seed
     (x, y), (x_test, y_test) = sets
     model, stats = train_mlp(x, y, steps, seed)
     with torch.no_grad():
-        pred = model(torch.as_tensor((x_test - stats["x_mean"]) / stats["x_std"], dtype=torch.float32)).numpy()
+        pred = model(
+            torch.as_tensor((x_test - stats["x_mean"]) / stats["x_std"], dtype=torch.float32)
+        ).numpy()
     pred = pred * stats["y_std"] + stats["y_mean"]
     return float(1.0 - np.mean((pred - y_test) ** 2) / np.var(y_test))
 
@@ -276,7 +288,9 @@ class FixedDepthPolicy:
         step = expert.settings.speed * expert.dt
         hover_z = cap_rest_top_z() + TIP_RADIUS + expert.settings.hover_height
         if abs(env.button_x - tip[0]) > expert.settings.align_tolerance and tip[1] > hover_z - 0.002:
-            d_tip = np.array([np.clip(env.button_x - tip[0], -step, step), np.clip(hover_z - tip[1], -step, step)])
+            d_tip = np.array(
+                [np.clip(env.button_x - tip[0], -step, step), np.clip(hover_z - tip[1], -step, step)]
+            )
         else:
             goal_z = cap_rest_top_z() + TIP_RADIUS - self.depth
             d_tip = np.array([0.0, np.clip(goal_z - kin.tip(expert.command)[1], -step, step)])
@@ -415,7 +429,9 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, dict]:
             setattr(EXPERT_SETTINGS, key, float(value))
             continue
         if not item.startswith("--env.") or "=" not in item:
-            parser.error(f"unknown argument {item!r}; options are --env.<field>=<value>, --expert.<field>=<value>")
+            parser.error(
+                f"unknown argument {item!r}; options are --env.<field>=<value>, --expert.<field>=<value>"
+            )
         key, value = item[len("--env.") :].split("=", 1)
         overrides[key] = eval(value, {}) if value[:1] in "([0123456789.-" else value  # noqa: S307
     return args, overrides
@@ -454,7 +470,8 @@ def main(argv: list[str] | None = None) -> None:
             rollout(cfg, test_seeds, FixedDepthPolicy(depth)),
         )
     )
-    print(f"[{time.time() - start:5.0f}s] scripted policies done; a fixed depth fits {100 * share:.1f} % of stiffnesses")
+    elapsed = time.time() - start
+    print(f"[{elapsed:5.0f}s] scripted policies done; a fixed depth fits {100 * share:.1f} % of stiffnesses")
 
     demos = collect_demos(cfg, train_seeds, args.noise)
     print(f"[{time.time() - start:5.0f}s] {len(demos)} demos, {sum(map(len, demos))} frames")
@@ -466,14 +483,20 @@ def main(argv: list[str] | None = None) -> None:
         print(f"[{time.time() - start:5.0f}s] {name}: {rows[-1]['k']}/{rows[-1]['n']}")
 
     if args.probe_episodes:
-        probe = probe_frames(cfg, list(range(args.probe_seed_start, args.probe_seed_start + args.probe_episodes)))
-        r2 = {name: stiffness_r2(probe, INPUT_SETS[name], args.steps, args.torch_seed) for name in PROBE_INPUTS}
+        probe = probe_frames(
+            cfg, list(range(args.probe_seed_start, args.probe_seed_start + args.probe_episodes))
+        )
+        r2 = {
+            name: stiffness_r2(probe, INPUT_SETS[name], args.steps, args.torch_seed) for name in PROBE_INPUTS
+        }
         print(f"[{time.time() - start:5.0f}s] stiffness probe done")
 
     print_table(rows)
     if args.probe_episodes:
-        print(f"\nInformation about the hidden stiffness under a stiffness-independent policy "
-              f"({args.probe_episodes} probe episodes, seeds {args.probe_seed_start}.., frames in contact):")
+        print(
+            f"\nInformation about the hidden stiffness under a stiffness-independent policy "
+            f"({args.probe_episodes} probe episodes, seeds {args.probe_seed_start}.., frames in contact):"
+        )
         for name, value in r2.items():
             print(f"  R²(log stiffness | {name}) = {value:5.2f}")
     blind = [r for r in rows if "blind" in r["name"]]

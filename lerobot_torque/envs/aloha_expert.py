@@ -91,7 +91,9 @@ class ArmIK:
             mujoco.mj_jac(self.model, self.data, jacp, jacr, point, self.body)
             jac = np.vstack([jacp, jacr])[:, self.joints]
             step = jac.T @ np.linalg.solve(jac @ jac.T + 1e-4 * np.eye(6), error)
-            q[self.joints] = np.clip(q[self.joints] + np.clip(step, -0.2, 0.2), self.range[:, 0], self.range[:, 1])
+            q[self.joints] = np.clip(
+                q[self.joints] + np.clip(step, -0.2, 0.2), self.range[:, 0], self.range[:, 1]
+            )
         return q[self.joints].copy()
 
 
@@ -130,7 +132,10 @@ class AlohaInsertionExpert:
         self._at = [left_ik.pose(self._q)[0], right_ik.pose(self._q)[0]]
         # Grippers pitched down; each turns with its waist towards its target (yaw), so the wrist's
         # two roll joints stay near zero; closing the fingers squares the object up with them.
-        pitched = (rotation_about_y(PITCH) @ left_ik.pose(qpos)[1], rotation_about_y(-PITCH) @ right_ik.pose(qpos)[1])
+        pitched = (
+            rotation_about_y(PITCH) @ left_ik.pose(qpos)[1],
+            rotation_about_y(-PITCH) @ right_ik.pose(qpos)[1],
+        )
 
         def facing(side: int):
             return lambda target: rotation_about_z(self.iks[side].heading(target)) @ pitched[side]
@@ -140,7 +145,9 @@ class AlohaInsertionExpert:
         self.phases = [
             *self.segment("approach", (socket + up, peg + up), self._facing, OPEN, 0.05),
             *self.segment("descend", (socket + grip, peg + grip), self._facing, OPEN, 0.03),
-            *self.segment("grasp", (socket + grip, peg + grip), self._facing, CLOSED, 0.03, wait_for_grip=True),
+            *self.segment(
+                "grasp", (socket + grip, peg + grip), self._facing, CLOSED, 0.03, wait_for_grip=True
+            ),
         ]
         self.index = 0
         self.command = np.array(qpos[:6].tolist() + qpos[8:14].tolist())
@@ -162,8 +169,15 @@ class AlohaInsertionExpert:
             last = i == count
             phases.append(
                 Phase(
-                    name, self._q[LEFT_ARM].copy(), self._q[RIGHT_ARM].copy(), gripper, speed,
-                    wait_for_grip=wait_for_grip and last, via=not last, left_point=points[0], right_point=points[1],
+                    name,
+                    self._q[LEFT_ARM].copy(),
+                    self._q[RIGHT_ARM].copy(),
+                    gripper,
+                    speed,
+                    wait_for_grip=wait_for_grip and last,
+                    via=not last,
+                    left_point=points[0],
+                    right_point=points[1],
                 )
             )
         self._at = list(goals)
@@ -181,12 +195,16 @@ class AlohaInsertionExpert:
         self._at = [point for point, _ in grasps]
         goals = []
         for side, (sign, (point, rot)) in enumerate(zip((-1.0, 1.0), grasps, strict=True)):
-            centre = poses[7:10] if side == 0 else poses[:3]  # the left arm holds the socket, the right the peg
+            centre = (
+                poses[7:10] if side == 0 else poses[:3]
+            )  # the left arm holds the socket, the right the peg
             target = MEET + np.array([sign * MEET_GAP, 0.0, 0.0])
             goals.append(target - self._facing[side](target) @ (rot.T @ (centre - point)))
         raise_by = np.array([0.0, 0.0, RAISE])
         self.phases += [
-            *self.segment("raise", (self._at[0] + raise_by, self._at[1] + raise_by), self._facing, CLOSED, 0.005),
+            *self.segment(
+                "raise", (self._at[0] + raise_by, self._at[1] + raise_by), self._facing, CLOSED, 0.005
+            ),
             *self.segment("lift", tuple(goals), self._facing, CLOSED, 0.015),
         ]
 

@@ -104,7 +104,11 @@ class AlohaInsertionTorqueEnv(gym.Env):
         physics = mujoco.Physics.from_xml_path(str(ASSETS_DIR / "bimanual_viperx_insertion.xml"))
         prepare_model(physics, cfg)
         self._env = control.Environment(
-            physics, _insertion_task_class()(), float("inf"), control_timestep=DT, n_sub_steps=None,
+            physics,
+            _insertion_task_class()(),
+            float("inf"),
+            control_timestep=DT,
+            n_sub_steps=None,
             flat_observation=False,
         )
         self.physics = physics
@@ -172,7 +176,9 @@ class AlohaInsertionTorqueEnv(gym.Env):
         obs = {"agent_pos": np.asarray(self._raw["qpos"], dtype=np.float64).copy(), "effort": self.effort()}
         if self.uses_pixels:
             obs["pixels"] = {
-                ALOHA_CAMERA: self._camera_image(self.config.observation_height, self.config.observation_width)
+                ALOHA_CAMERA: self._camera_image(
+                    self.config.observation_height, self.config.observation_width
+                )
             }
         return obs
 

@@ -153,9 +153,7 @@ class TorquePressEnvConfig(EnvConfig):
         check_choice("servo_model", self.servo_model, SERVO_MODELS)
         check_choice("render_mode", self.render_mode, ("rgb_array",))
         if self.fps <= 0 or round(1.0 / PHYSICS_TIMESTEP_S) % self.fps:
-            raise ValueError(
-                f"--env.fps={self.fps} must divide the 1000 Hz physics rate (e.g. 25, 50, 100)."
-            )
+            raise ValueError(f"--env.fps={self.fps} must divide the 1000 Hz physics rate (e.g. 25, 50, 100).")
         for name in ("stiffness_range", "servo_kp_range", "servo_integral_rate_range", "button_x_range"):
             check_range(name, getattr(self, name))
         for name in ("servo_kd_range", "joint_friction_range"):
@@ -307,9 +305,11 @@ class AlohaInsertionTorqueEnvConfig(EnvConfig):
             from lerobot_torque.envs.aloha_torque import AlohaInsertionTorqueEnv
         except ImportError as e:
             raise ImportError(
-                "aloha_insertion_torque needs gym-aloha and dm_control: pip install 'lerobot_policy_torque[sim]' "
-                "(or 'lerobot[aloha]')."
+                "aloha_insertion_torque needs gym-aloha and dm_control: "
+                "pip install 'lerobot_policy_torque[sim]' (or 'lerobot[aloha]')."
             ) from e
         return {
-            self.type: {0: make_vector_env(partial(AlohaInsertionTorqueEnv, config=self), n_envs, use_async_envs)}
+            self.type: {
+                0: make_vector_env(partial(AlohaInsertionTorqueEnv, config=self), n_envs, use_async_envs)
+            }
         }

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
 from lerobot.configs import FeatureType, parser
 from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION
@@ -92,7 +91,7 @@ def dataset_features(task: ScriptedTask, env_config: EnvConfig, use_videos: bool
 def observation_frame(env_config: EnvConfig, observation: dict) -> dict[str, np.ndarray]:
     """The env's raw observation as dataset entries, keyed like the policy sees them."""
     frame = {}
-    for env_key, feature in env_config.features.items():
+    for env_key in env_config.features:
         if env_key == ACTION:
             continue
         key = env_config.features_map[env_key]
@@ -145,7 +144,13 @@ def write_demos(config: SimDemosConfig):
                 dataset.add_frame({**frame, "task": env.task_description})
             dataset.save_episode()
             kept.append(seed)
-            logger.info("seed %d: episode %d written (%d frames, success=%s)", seed, len(kept) - 1, len(frames), success)
+            logger.info(
+                "seed %d: episode %d written (%d frames, success=%s)",
+                seed,
+                len(kept) - 1,
+                len(frames),
+                success,
+            )
     finally:
         env.close()
         dataset.finalize()
@@ -157,12 +162,18 @@ def write_demos(config: SimDemosConfig):
         )
     logger.info(
         "Wrote %d episodes to %s in %.0f s; expert success %d/%d",
-        len(kept), dataset.root, time.time() - start, successes, attempts,
+        len(kept),
+        dataset.root,
+        time.time() - start,
+        successes,
+        attempts,
     )
     card = task.card_kwargs(config.env, kept, successes, attempts, config.keep_failed)
     write_card(dataset, config.license, card)
     if config.push_to_hub:
-        dataset.push_to_hub(tags=["lerobot-torque", config.env.type], license=config.license, private=config.private, **card)
+        dataset.push_to_hub(
+            tags=["lerobot-torque", config.env.type], license=config.license, private=config.private, **card
+        )
     return LeRobotDataset(config.repo_id, root=dataset.root), kept
 
 
@@ -171,7 +182,10 @@ def write_card(dataset, license: str, card_kwargs: dict) -> Path:
     from lerobot.datasets.utils import create_lerobot_dataset_card
 
     card = create_lerobot_dataset_card(
-        tags=["lerobot-torque"], dataset_info=dataset.meta.info, license=license, repo_id=dataset.repo_id,
+        tags=["lerobot-torque"],
+        dataset_info=dataset.meta.info,
+        license=license,
+        repo_id=dataset.repo_id,
         **card_kwargs,
     )
     path = Path(dataset.root) / "README.md"

@@ -11,7 +11,6 @@ from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 import numpy as np
-
 from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION, OBS_STATE
 
@@ -51,7 +50,11 @@ class PressDemoExpert:
         cfg = env.config
         self.env = env
         self.expert = PressExpert(
-            env.sim.kinematics, float(np.mean(cfg.force_band)), cfg.stiffness_range[1], cfg.fps, cfg.action_mode
+            env.sim.kinematics,
+            float(np.mean(cfg.force_band)),
+            cfg.stiffness_range[1],
+            cfg.fps,
+            cfg.action_mode,
         )
         self.expert.reset(env.target)
 
@@ -169,7 +172,10 @@ def aloha_card(
   force of each joint's position servo, in **N·m** for the 12 arm joints and **N** for the two
   gripper entries (the first finger slide of each gripper). Source: `mjData.actuator_force` of
   gym-aloha's position actuators, sampled every control step{
-        f", plus Gaussian noise σ = {config.effort_noise_std:g}" if config.effort_noise_std else " without noise"}.
+        f", plus Gaussian noise σ = {config.effort_noise_std:g}"
+        if config.effort_noise_std
+        else " without noise"
+    }.
   Joint friction is lowered from gym-aloha's 30-60 N·m to {config.arm_joint_friction:g} N·m (arms)
   and {config.gripper_joint_friction:g} N (fingers) so that effort carries gravity and contact. (The
   ALOHA datasets on the Hub store effort in mA; never pool the two.)

@@ -17,12 +17,12 @@ Arrays are per joint, shape (J,). Left out: backlash, motor thermal drift, bus l
 """
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
 
-class ServoModel(str, Enum):
+class ServoModel(StrEnum):
     """Position loop of the simulated servo."""
 
     PID = "pid"  # proportional + integral + derivative: zero steady-state error (leak-free)
@@ -91,7 +91,13 @@ class PositionServo:
         self.dt = dt
         self._alpha_v = dt / (dt + velocity_filter_time_s)
         self._joints = [
-            (float(kp), float(ki) * dt if self.model is ServoModel.PID else 0.0, float(kd), float(lim), float(b))
+            (
+                float(kp),
+                float(ki) * dt if self.model is ServoModel.PID else 0.0,
+                float(kd),
+                float(lim),
+                float(b),
+            )
             for kp, ki, kd, lim, b in zip(
                 gains.kp, gains.ki, gains.kd, gains.torque_limit, gains.back_emf_damping, strict=True
             )
@@ -121,7 +127,9 @@ class PositionServo:
         """One servo update (every physics step): motor torque (N·m) at the true angle and speed."""
         step, alpha, dt = self.encoder_step, self._alpha_v, self.dt
         out = []
-        for j, (angle, target, speed) in enumerate(zip(q.tolist(), q_target.tolist(), qvel.tolist())):
+        for j, (angle, target, speed) in enumerate(
+            zip(q.tolist(), q_target.tolist(), qvel.tolist(), strict=True)
+        ):
             kp, ki_dt, kd, limit, damping = self._joints[j]
             encoder = round(angle / step) * step if step > 0 else angle
             self._velocity[j] += alpha * ((encoder - self._last_encoder[j]) / dt - self._velocity[j])

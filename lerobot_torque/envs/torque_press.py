@@ -67,7 +67,7 @@ class TorquePressEnv(gym.Env):
         self.uses_pixels = cfg.obs_type == "pixels_agent_pos"
 
         joints = len(self.sim.kinematics.qpos_ids)
-        limits = self.sim.model.jnt_range[: joints]
+        limits = self.sim.model.jnt_range[:joints]
         obs = {
             "agent_pos": spaces.Box(limits[:, 0], limits[:, 1], dtype=np.float64),
             "effort": spaces.Box(-cfg.torque_limit * 2, cfg.torque_limit * 2, (joints,), dtype=np.float64),

@@ -34,12 +34,13 @@ def run_expert(env: TorquePressEnv, seed: int, max_steps: int | None = None) -> 
     """Run the scripted expert for one episode (or `max_steps`); return the last info and the steps."""
     observation, info = env.reset(seed=seed)
     expert = make_expert(env)
-    steps = max_steps or env.config.episode_length
-    for step in range(1, steps + 1):
+    steps = 0
+    for _ in range(max_steps or env.config.episode_length):
         observation, _, terminated, truncated, info = env.step(expert.act(observation, env.button_x))
+        steps += 1
         if terminated or truncated:
             break
-    return info, step
+    return info, steps
 
 
 def press_and_settle(env: TorquePressEnv, seed: int, press_steps: int = 160, settle_steps: int = 15):
@@ -48,7 +49,9 @@ def press_and_settle(env: TorquePressEnv, seed: int, press_steps: int = 160, set
     expert = make_expert(env)
     for _ in range(press_steps):
         observation, *_ = env.step(expert.act(observation, env.button_x))
-    hold = np.zeros(2, dtype=np.float32) if env.config.action_mode == "delta" else env.target.astype(np.float32)
+    hold = (
+        np.zeros(2, dtype=np.float32) if env.config.action_mode == "delta" else env.target.astype(np.float32)
+    )
     for _ in range(settle_steps):
         observation, *_ = env.step(hold)
     return observation

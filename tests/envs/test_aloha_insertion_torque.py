@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from lerobot.envs.configs import EnvConfig
 from lerobot.envs.utils import preprocess_observation
 
@@ -67,7 +66,10 @@ def test_camera_observation_and_lerobot_keys():
     config = AlohaInsertionTorqueEnvConfig(observation_height=48, observation_width=64)
     vector_env = config.create_envs(n_envs=1)["aloha_insertion_torque"][0]
     observation, _ = vector_env.reset(seed=[0])
-    assert observation["pixels"]["top"].shape == (1, 48, 64, 3) and observation["pixels"]["top"].dtype == np.uint8
+    assert (
+        observation["pixels"]["top"].shape == (1, 48, 64, 3)
+        and observation["pixels"]["top"].dtype == np.uint8
+    )
     assert observation["pixels"]["top"].std() > 0  # a rendered scene, not a blank frame
     batch = preprocess_observation(observation)
     assert batch["observation.images.top"].shape == (1, 3, 48, 64)

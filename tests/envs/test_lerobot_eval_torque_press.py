@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
 from lerobot.envs.factory import make_env, make_env_pre_post_processors
 from lerobot.policies.factory import make_pre_post_processors
 from lerobot.scripts.lerobot_eval import rollout
@@ -44,10 +43,15 @@ def checkpoint(tmp_path_factory) -> Path:
     """A tiny act_torque trained 2 steps by `lerobot-train` on 2 scripted torque_press episodes."""
     base = tmp_path_factory.mktemp("press_eval")
     env = make_config(
-        obs_type="pixels_agent_pos", observation_height=IMAGE, observation_width=IMAGE, episode_length=SHORT_EPISODE
+        obs_type="pixels_agent_pos",
+        observation_height=IMAGE,
+        observation_width=IMAGE,
+        episode_length=SHORT_EPISODE,
     )
     dataset, _ = write_demos(
-        SimDemosConfig(env=env, repo_id="local/press", root=str(base / "press"), num_episodes=2, keep_failed=True)
+        SimDemosConfig(
+            env=env, repo_id="local/press", root=str(base / "press"), num_episodes=2, keep_failed=True
+        )
     )
     run("lerobot-train", *lerobot_train_args(Path(dataset.root), base / "train", steps=2))
     return base / "train" / "checkpoints" / "last" / "pretrained_model"
@@ -76,7 +80,10 @@ def test_effort_reaches_the_policy_history_at_every_step(checkpoint):
     policy = ACTTorquePolicy.from_pretrained(checkpoint)
     preprocessor, postprocessor = make_pre_post_processors(policy.config, pretrained_path=str(checkpoint))
     env_config = make_config(
-        obs_type="pixels_agent_pos", observation_height=IMAGE, observation_width=IMAGE, episode_length=SHORT_EPISODE
+        obs_type="pixels_agent_pos",
+        observation_height=IMAGE,
+        observation_width=IMAGE,
+        episode_length=SHORT_EPISODE,
     )
     env_pre, env_post = make_env_pre_post_processors(env_config, policy.config)
     vector_env = make_env(env_config, n_envs=2)["torque_press"][0]
@@ -97,7 +104,16 @@ def test_effort_reaches_the_policy_history_at_every_step(checkpoint):
         history.push = spy
 
     policy.reset = reset_and_spy
-    data = rollout(vector_env, policy, env_pre, env_post, preprocessor, postprocessor, seeds=[0, 1], return_observations=True)
+    data = rollout(
+        vector_env,
+        policy,
+        env_pre,
+        env_post,
+        preprocessor,
+        postprocessor,
+        seeds=[0, 1],
+        return_observations=True,
+    )
     steps = data["action"].shape[1]
     assert steps == SHORT_EPISODE and len(pushed) == steps
     raw_effort = data["observation"][OBS_EFFORT][:, :steps]  # (B, T, 2) as the env reported it

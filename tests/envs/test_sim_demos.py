@@ -2,8 +2,6 @@
 
 import numpy as np
 import pytest
-
-from lerobot.datasets import LeRobotDataset
 from lerobot.envs.configs import AlohaEnv
 
 from lerobot_torque.constants import OBS_EFFORT
@@ -17,7 +15,10 @@ EPISODES = 2
 def demos(tmp_path_factory):
     config = SimDemosConfig(
         env=make_config(
-            obs_type="pixels_agent_pos", observation_height=IMAGE, observation_width=IMAGE, episode_length=SHORT_EPISODE
+            obs_type="pixels_agent_pos",
+            observation_height=IMAGE,
+            observation_width=IMAGE,
+            episode_length=SHORT_EPISODE,
         ),
         repo_id="local/press_demos",
         root=str(tmp_path_factory.mktemp("demos") / "press_demos"),
@@ -73,8 +74,12 @@ def test_writer_refuses_tasks_without_a_scripted_expert(tmp_path):
 def test_aloha_demos_carry_fourteen_named_efforts_in_mixed_units(tmp_path):
     from lerobot_torque.envs.configs import AlohaInsertionTorqueEnvConfig
 
-    env = AlohaInsertionTorqueEnvConfig(observation_height=IMAGE, observation_width=IMAGE, episode_length=SHORT_EPISODE)
-    config = SimDemosConfig(env=env, repo_id="local/aloha", root=str(tmp_path / "aloha"), num_episodes=1, keep_failed=True)
+    env = AlohaInsertionTorqueEnvConfig(
+        observation_height=IMAGE, observation_width=IMAGE, episode_length=SHORT_EPISODE
+    )
+    config = SimDemosConfig(
+        env=env, repo_id="local/aloha", root=str(tmp_path / "aloha"), num_episodes=1, keep_failed=True
+    )
     dataset, _ = write_demos(config)
     names = dataset.meta.features[OBS_EFFORT]["names"]
     assert len(names) == 14 and names[0] == "left_waist" and names[-1] == "right_gripper"

@@ -2,7 +2,6 @@
 
 import draccus
 import pytest
-
 from lerobot.envs.configs import EnvConfig
 from lerobot.envs.factory import make_env_config
 from lerobot.envs.utils import env_to_policy_features
@@ -31,7 +30,8 @@ def test_state_only_observation_has_no_camera_feature():
 
 def test_command_line_sets_ranges():
     config = draccus.parse(
-        config_class=TorquePressEnvConfig, args=["--stiffness_range=[100,300]", "--force_band=[2,3]", "--break_force=4"]
+        config_class=TorquePressEnvConfig,
+        args=["--stiffness_range=[100,300]", "--force_band=[2,3]", "--break_force=4"],
     )
     assert config.stiffness_range == (100.0, 300.0)
     assert config.force_band == (2.0, 3.0)

@@ -3,11 +3,17 @@
 import mujoco
 import numpy as np
 import pytest
-
 from lerobot.envs.utils import preprocess_observation
 
 from lerobot_torque.constants import OBS_EFFORT
-from tests.envs.press_fixtures import IMAGE, NOISE_FREE, SHORT_EPISODE, make_config, make_env, press_and_settle
+from tests.envs.press_fixtures import (
+    IMAGE,
+    NOISE_FREE,
+    SHORT_EPISODE,
+    make_config,
+    make_env,
+    press_and_settle,
+)
 
 
 def rollout_arrays(env, seed: int, steps: int = SHORT_EPISODE) -> list[np.ndarray]:
