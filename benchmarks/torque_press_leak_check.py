@@ -33,6 +33,7 @@ import shlex
 import sys
 import time
 from dataclasses import dataclass, field, replace
+from importlib.metadata import version
 
 import numpy as np
 import torch
@@ -508,7 +509,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{bool(effort_rows) and effort_rows[0]['low'] > best_blind['high']}"
     )
     print(
-        f"lerobot_torque leak check, torch {torch.__version__}, numpy {np.__version__}, python "
+        f"lerobot_torque leak check, lerobot {version('lerobot')}, mujoco {version('mujoco')}, "
+        f"torch {torch.__version__}, numpy {np.__version__}, python "
         f"{platform.python_version()}, {platform.machine()} {platform.processor() or ''} "
         f"{torch.get_num_threads()} torch thread(s), {time.time() - start:.0f} s"
     )
