@@ -74,7 +74,7 @@ class TorquePressEnvConfig(EnvConfig):
     Args:
         task: Task name; only `press_to_band`.
         fps: Control rate in Hz; the dataset's fps must be the same. Default 25 (ours: the force loop
-            is quasi-static, 25 Hz keeps demos and evaluation fast on CPU); must divide 1000 (1 ms physics).
+            is quasi-static, 25 Hz keeps demos and evaluation fast on CPU); must divide 500 (2 ms physics).
         episode_length: Control steps of an episode (success is judged at its end). Default 200 (8 s:
             the expert settles in the band within ≈ 6 s on the softest button).
         obs_type: `pixels_agent_pos` (camera + joint positions + effort) or `agent_pos` (no camera,
@@ -153,7 +153,10 @@ class TorquePressEnvConfig(EnvConfig):
         check_choice("servo_model", self.servo_model, SERVO_MODELS)
         check_choice("render_mode", self.render_mode, ("rgb_array",))
         if self.fps <= 0 or round(1.0 / PHYSICS_TIMESTEP_S) % self.fps:
-            raise ValueError(f"--env.fps={self.fps} must divide the 1000 Hz physics rate (e.g. 25, 50, 100).")
+            raise ValueError(
+                f"--env.fps={self.fps} must divide the {round(1.0 / PHYSICS_TIMESTEP_S)} Hz physics rate "
+                "(e.g. 25, 50, 100)."
+            )
         for name in ("stiffness_range", "servo_kp_range", "servo_integral_rate_range", "button_x_range"):
             check_range(name, getattr(self, name))
         for name in ("servo_kd_range", "joint_friction_range"):

@@ -1,6 +1,6 @@
 """Physics of `torque_press` without gym or rendering: servo loop, effort sensor, button state.
 
-`PressSimulation.step(target)` advances one control period: at every physics step (1 kHz) the servos
+`PressSimulation.step(target)` advances one control period: at every physics step (500 Hz) the servos
 read the quantised encoders and set the motor torques; the effort sensor filters those torques.
 `PressKinematics` gives the model quantities an expert may use (tip position, Jacobian, gravity
 torque) at any joint angle, on its own `MjData` so it never disturbs the simulation.

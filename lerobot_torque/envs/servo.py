@@ -3,7 +3,7 @@
 A real position servo (Dynamixel X-series: "PID control", 4096 pulse/rev encoder, ROBOTIS e-Manual,
 XM540-W270 specifications) closes its loop on a quantised encoder at kHz rates and reports its
 motor current as "effort". The simulation does the same: `PositionServo.torque` is called at every
-physics step (1 kHz) with the true joint angle, sees only the quantised encoder, and returns the motor
+physics step (500 Hz here) with the true joint angle, sees only the quantised encoder, and returns the motor
 torque that MuJoCo applies through a `motor` actuator. `EffortSensor` turns that torque into the
 effort a driver reads at the control rate: low-pass filtered, noisy and quantised to a current LSB.
 
