@@ -21,9 +21,7 @@ from lerobot.envs.factory import make_env_config
 import lerobot_torque  # noqa: F401  (registers the env types)
 from lerobot_torque.envs.scripted import scripted_task
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from torque_press_leak_check import wilson_interval  # noqa: E402
-
+from lerobot_torque.evaluation.statistics import wilson_interval
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv

@@ -27,12 +27,11 @@ Runs in a few minutes on 2 CPU cores with the defaults (state-only env, no rende
 from __future__ import annotations
 
 import argparse
-import math
 import platform
 import shlex
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib.metadata import version
 
 import numpy as np
@@ -40,9 +39,16 @@ import torch
 from torch import nn
 
 from lerobot_torque.envs.configs import TorquePressEnvConfig
-from lerobot_torque.envs.press_expert import PressExpert, PressExpertSettings
-from lerobot_torque.envs.press_scene import TIP_RADIUS, cap_rest_top_z
+from lerobot_torque.envs.press_baselines import (
+    EXPERT_SETTINGS,
+    ExpertPolicy,
+    FixedDepthPolicy,
+    best_fixed_depth,
+    make_expert,
+    rollout,
+)
 from lerobot_torque.envs.torque_press import TorquePressEnv
+from lerobot_torque.evaluation.statistics import wilson_interval
 
 # --- inputs of the learners -------------------------------------------------------------------------
 
@@ -151,21 +157,6 @@ def observe(env: TorquePressEnv, obs: dict, prev_action: np.ndarray, prev_target
 # --- demonstrations and rollouts --------------------------------------------------------------------
 
 
-EXPERT_SETTINGS = PressExpertSettings()
-
-
-def make_expert(env: TorquePressEnv) -> PressExpert:
-    cfg = env.config
-    return PressExpert(
-        env.sim.kinematics,
-        float(np.mean(cfg.force_band)),
-        cfg.stiffness_range[1],
-        cfg.fps,
-        cfg.action_mode,
-        replace(EXPERT_SETTINGS),
-    )
-
-
 def collect_demos(cfg: TorquePressEnvConfig, seeds: list[int], noise_std: float) -> list[list[Frame]]:
     """Expert episodes; with `noise_std` (rad) > 0 the executed action is perturbed (DART, Laskey et al.
     2017) while the labels stay the expert's, so the learners see how the expert recovers."""
@@ -239,67 +230,6 @@ def stiffness_r2(episodes: list[list[Frame]], inputs: InputSet, steps: int, seed
     return float(1.0 - np.mean((pred - y_test) ** 2) / np.var(y_test))
 
 
-def rollout(cfg: TorquePressEnvConfig, seeds: list[int], policy) -> list[dict]:
-    """Run `policy(env, obs, builder) -> action` on each seed; return per-episode outcomes."""
-    env = TorquePressEnv(cfg)
-    outcomes = []
-    for seed in seeds:
-        obs, info = env.reset(seed=seed)
-        state = {"prev_action": np.zeros(2)}
-        builder = None
-        if hasattr(policy, "reset"):
-            builder = policy.reset(env, obs)
-        for _ in range(cfg.episode_length):
-            action = policy(env, obs, builder, state)
-            obs, _, terminated, truncated, info = env.step(action)
-            state["prev_action"] = np.asarray(action, dtype=np.float64)
-            if terminated or truncated:
-                break
-        outcomes.append(
-            {"success": info["is_success"], "broken": info["broken"], "stiffness": info["stiffness"]}
-        )
-    env.close()
-    return outcomes
-
-
-class ExpertPolicy:
-    def reset(self, env, obs):
-        self.expert = make_expert(env)
-        self.expert.reset(obs["agent_pos"])
-
-    def __call__(self, env, obs, builder, state):
-        return self.expert.act(obs, env.button_x)
-
-
-class FixedDepthPolicy:
-    """Blind scripted baseline: the expert's alignment, then the tip driven to a fixed depth below
-    the cap's rest height (no effort anywhere)."""
-
-    def __init__(self, depth: float):
-        self.depth = depth
-
-    def reset(self, env, obs):
-        self.expert = make_expert(env)
-        self.expert.reset(obs["agent_pos"])
-
-    def __call__(self, env, obs, builder, state):
-        kin, expert = env.sim.kinematics, self.expert
-        q = obs["agent_pos"]
-        tip = kin.tip(q)
-        step = expert.settings.speed * expert.dt
-        hover_z = cap_rest_top_z() + TIP_RADIUS + expert.settings.hover_height
-        if abs(env.button_x - tip[0]) > expert.settings.align_tolerance and tip[1] > hover_z - 0.002:
-            d_tip = np.array(
-                [np.clip(env.button_x - tip[0], -step, step), np.clip(hover_z - tip[1], -step, step)]
-            )
-        else:
-            goal_z = cap_rest_top_z() + TIP_RADIUS - self.depth
-            d_tip = np.array([0.0, np.clip(goal_z - kin.tip(expert.command)[1], -step, step)])
-        d_q = np.linalg.solve(kin.jacobian(q), d_tip)
-        expert.command = expert.command + d_q
-        return d_q.astype(np.float32)
-
-
 class LearnedPolicy:
     def __init__(self, inputs: InputSet, model: nn.Module, stats: dict):
         self.inputs, self.model, self.stats = inputs, model, stats
@@ -369,16 +299,6 @@ def train_mlp(
 
 
 # --- statistics and report --------------------------------------------------------------------------
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95 % Wilson score interval of a binomial proportion (Wilson 1927)."""
-    if n == 0:
-        return 0.0, 1.0
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def summarise(name: str, outcomes: list[dict]) -> dict:
@@ -459,12 +379,8 @@ def main(argv: list[str] | None = None) -> None:
 
     rows = [summarise("scripted expert (effort)", rollout(cfg, test_seeds, ExpertPolicy()))]
 
-    # Best blind scripted policy: the depth whose band [F_lo/d, F_hi/d] of stiffnesses is centred (in
-    # log scale) on the stiffness range. Every depth whose band fits inside the range succeeds for the
-    # same share log(F_hi/F_lo) / log(k_max/k_min) of a log-uniform stiffness, and none for more.
-    low, high = cfg.force_band
-    depth = float(np.mean(cfg.force_band) / np.sqrt(np.prod(cfg.stiffness_range)))
-    share = min(1.0, np.log(high / low) / np.log(cfg.stiffness_range[1] / cfg.stiffness_range[0]))
+    # Best blind scripted policy (press_baselines.best_fixed_depth).
+    depth, share = best_fixed_depth(cfg)
     rows.append(
         summarise(
             f"scripted fixed depth {1000 * depth:.1f} mm (blind)",

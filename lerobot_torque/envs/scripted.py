@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 from lerobot.envs.configs import EnvConfig
-from lerobot.utils.constants import ACTION, OBS_STATE
+from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_STATE
 
 from lerobot_torque.constants import OBS_EFFORT
 from lerobot_torque.envs.configs import (
@@ -70,6 +70,7 @@ def press_names(config: TorquePressEnvConfig) -> dict[str, list[str]]:
     return {
         OBS_STATE: [f"{joint}.pos" for joint in PRESS_JOINTS],
         OBS_EFFORT: list(PRESS_JOINTS),
+        OBS_ENV_STATE: ["button.x"],
         ACTION: [f"{joint}{suffix}" for joint in PRESS_JOINTS],
     }
 

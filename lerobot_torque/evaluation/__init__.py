@@ -1,0 +1,1 @@
+"""Closed-loop evaluation of torque policies in our simulations (`lerobot-torque-benchmark`)."""

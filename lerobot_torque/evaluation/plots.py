@@ -1,0 +1,110 @@
+"""Plots of the torque_press benchmark: success bars, and effort traces of a success and a failure."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lerobot_torque.evaluation.statistics import SuccessRate
+
+
+@dataclass
+class Episode:
+    """One closed-loop episode: per-step effort (T, joints), button force (T,), outcome."""
+
+    seed: int
+    effort: np.ndarray
+    force: np.ndarray
+    success: bool
+
+
+def plot_success(rates: list[SuccessRate], path: Path) -> None:
+    """Horizontal bars of success rates with their 95 % Wilson intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(rates) + 1.2))
+    y = np.arange(len(rates))[::-1]
+    percents = [r.percent for r in rates]
+    errors = np.array([[r.percent - r.interval[0], r.interval[1] - r.percent] for r in rates]).T
+    ax.barh(y, percents, xerr=errors, color="tab:blue", ecolor="black", capsize=3)
+    ax.set_yticks(y, [f"{r.name} ({r.successes}/{r.episodes})" for r in rates])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("success (%) with 95 % Wilson interval")
+    ax.set_title("torque_press: fresh evaluation episodes")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def rollout(checkpoint: Path, seed: int, env_flags: dict) -> Episode:
+    """Run a trained policy for one `torque_press` episode as `lerobot-eval` does, recording effort."""
+    import torch
+
+    from lerobot.configs import PreTrainedConfig
+    from lerobot.envs.utils import preprocess_observation
+    from lerobot.policies.factory import get_policy_class, make_pre_post_processors
+
+    from lerobot_torque.envs.configs import TorquePressEnvConfig
+    from lerobot_torque.envs.torque_press import TorquePressEnv
+
+    config = PreTrainedConfig.from_pretrained(checkpoint)
+    policy = get_policy_class(config.type).from_pretrained(checkpoint, config=config).eval()
+    preprocessor, postprocessor = make_pre_post_processors(config, pretrained_path=str(checkpoint))
+    env = TorquePressEnv(TorquePressEnvConfig(**env_flags))
+    observation, info = env.reset(seed=seed)
+    policy.reset()
+    efforts, forces, done = [], [], False
+    while not done:
+        with torch.no_grad():
+            action = postprocessor(policy.select_action(preprocessor(preprocess_observation(observation))))
+        observation, _, terminated, truncated, info = env.step(action[0].numpy())
+        efforts.append(observation["effort"])
+        forces.append(info["button_force"])
+        done = terminated or truncated
+    env.close()
+    return Episode(seed, np.array(efforts), np.array(forces), bool(info["is_success"]))
+
+
+def find_outcomes(checkpoint: Path, first_seed: int, env_flags: dict, tries: int = 20) -> list[Episode]:
+    """The first success and the first failure among `tries` episodes (either may be missing)."""
+    found: dict[bool, Episode] = {}
+    for seed in range(first_seed, first_seed + tries):
+        episode = rollout(checkpoint, seed, env_flags)
+        found.setdefault(episode.success, episode)
+        if len(found) == 2:
+            break
+    return [found[outcome] for outcome in (True, False) if outcome in found]
+
+
+def plot_effort_traces(checkpoint: Path, path: Path, first_seed: int, env_flags: dict | None = None) -> None:
+    """Joint effort and button force over a success and a failure of the policy at `checkpoint`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lerobot_torque.envs.configs import PRESS_JOINTS, TorquePressEnvConfig
+
+    env_flags = env_flags or {"obs_type": "agent_pos"}
+    band = TorquePressEnvConfig(**env_flags).force_band
+    episodes = find_outcomes(checkpoint, first_seed, env_flags)
+    fig, axes = plt.subplots(2, len(episodes), figsize=(5 * len(episodes), 5), sharex=True, squeeze=False)
+    for column, episode in enumerate(episodes):
+        t = np.arange(len(episode.force)) / TorquePressEnvConfig(**env_flags).fps
+        for joint, name in enumerate(PRESS_JOINTS):
+            axes[0, column].plot(t, episode.effort[:, joint], label=name)
+        axes[0, column].set_title(f"{'success' if episode.success else 'failure'} (seed {episode.seed})")
+        axes[0, column].set_ylabel("effort (N·m)")
+        axes[0, column].legend()
+        axes[1, column].plot(t, episode.force, color="black")
+        axes[1, column].axhspan(*band, color="tab:green", alpha=0.2, label="success band")
+        axes[1, column].set_ylabel("button force (N)")
+        axes[1, column].set_xlabel("time (s)")
+        axes[1, column].legend()
+    fig.suptitle(f"act_torque on torque_press: {checkpoint.parts[-4] if len(checkpoint.parts) > 4 else checkpoint}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
