@@ -78,8 +78,9 @@ class TorquePressEnvConfig(EnvConfig):
         episode_length: Control steps of an episode (success is judged at its end). Default 200 (8 s:
             the expert settles in the band within ≈ 6 s on the softest button).
         obs_type: `pixels_agent_pos` (camera + joint positions + effort) or `agent_pos` (no camera,
-            for state-only policies and the leak check: the button's x, which the camera would show,
-            comes as `observation.environment_state`, so ACT can train without a ResNet on a CPU).
+            for state-only policies and the leak check: the button's position (x, cap height at rest),
+            which the camera would show, comes as `observation.environment_state`, so ACT can train
+            without a ResNet on a CPU; two values because LeRobot stores 1-value features as scalars).
         action_mode: `delta` (default): the action is the change of the joint targets since the last
             step, the "increments on the previous command" that made effort-aware behaviour cloning
             work in issue 5's prototype; `absolute`: joint targets in rad (ACT's usual output).
@@ -193,7 +194,7 @@ class TorquePressEnvConfig(EnvConfig):
             )
             self.features_map[f"pixels/{PRESS_CAMERA}"] = f"{OBS_IMAGES}.{PRESS_CAMERA}"
         else:  # what the camera shows of the scene, the button's position, as LeRobot's env state
-            self.features["environment_state"] = PolicyFeature(type=FeatureType.ENV, shape=(1,))
+            self.features["environment_state"] = PolicyFeature(type=FeatureType.ENV, shape=(2,))
             self.features_map["environment_state"] = OBS_ENV_STATE
 
     @property

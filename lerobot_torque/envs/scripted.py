@@ -70,7 +70,7 @@ def press_names(config: TorquePressEnvConfig) -> dict[str, list[str]]:
     return {
         OBS_STATE: [f"{joint}.pos" for joint in PRESS_JOINTS],
         OBS_EFFORT: list(PRESS_JOINTS),
-        OBS_ENV_STATE: ["button.x"],
+        OBS_ENV_STATE: ["button.x", "button.z"],
         ACTION: [f"{joint}{suffix}" for joint in PRESS_JOINTS],
     }
 

@@ -4,8 +4,8 @@ Observation (a dict, as LeRobot's `preprocess_observation` expects):
 - `agent_pos` (2,) float64: joint angles in rad, quantised to the encoder (→ `observation.state`);
 - `effort` (2,) float64: sensed motor torque in N·m (→ `observation.effort`);
 - `pixels/side` (H, W, 3) uint8: side camera (→ `observation.images.side`), unless obs_type=agent_pos;
-- `environment_state` (1,) float64 with obs_type=agent_pos: the button's x in m, what the camera
-  shows of the scene (→ `observation.environment_state`).
+- `environment_state` (2,) float64 with obs_type=agent_pos: the button's x and its cap's rest height
+  in m, what the camera shows of the scene (→ `observation.environment_state`).
 
 Action (2,) float32: joint-target increments (`delta`) or joint targets in rad (`absolute`).
 Episode: terminated when the button breaks (failure), otherwise truncated after `episode_length`
@@ -24,7 +24,7 @@ import numpy as np
 from gymnasium import spaces
 
 from lerobot_torque.envs.configs import PRESS_CAMERA, TorquePressEnvConfig
-from lerobot_torque.envs.press_scene import CAMERA_NAME
+from lerobot_torque.envs.press_scene import CAMERA_NAME, cap_rest_top_z
 from lerobot_torque.envs.press_sim import PressReading, PressSimulation, sample_episode_params
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,10 @@ class TorquePressEnv(gym.Env):
             image = spaces.Box(0, 255, (cfg.observation_height, cfg.observation_width, 3), dtype=np.uint8)
             obs["pixels"] = spaces.Dict({PRESS_CAMERA: image})
         else:
-            obs["environment_state"] = spaces.Box(*cfg.button_x_range, (1,), dtype=np.float64)
+            low, high = cfg.button_x_range
+            obs["environment_state"] = spaces.Box(
+                np.array([low, cap_rest_top_z()]), np.array([high, cap_rest_top_z()]), dtype=np.float64
+            )
         self.observation_space = spaces.Dict(obs)
         if cfg.action_mode == "delta":
             bound = np.full(joints, cfg.max_delta_rad, dtype=np.float32)
@@ -156,7 +159,7 @@ class TorquePressEnv(gym.Env):
             image = self._camera_image(self.config.observation_height, self.config.observation_width)
             obs["pixels"] = {PRESS_CAMERA: image}
         else:
-            obs["environment_state"] = np.array([self.button_x])
+            obs["environment_state"] = np.array([self.button_x, cap_rest_top_z()])
         return obs
 
     def _info(self, success: bool) -> dict:

@@ -26,7 +26,7 @@ def test_policy_features_put_effort_under_observation_effort():
 def test_state_only_observation_has_no_camera_feature_but_the_button_position():
     features = env_to_policy_features(TorquePressEnvConfig(obs_type="agent_pos"))
     assert not any(key.startswith("observation.images") for key in features)
-    assert features["observation.environment_state"].shape == (1,)
+    assert features["observation.environment_state"].shape == (2,)
 
 
 def test_command_line_sets_ranges():

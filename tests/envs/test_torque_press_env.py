@@ -189,3 +189,10 @@ def test_malformed_actions_are_rejected_with_the_expected_shape():
         env.step(np.zeros(3, dtype=np.float32))
     with pytest.raises(ValueError, match="finite"):
         env.step(np.array([np.nan, 0.0], dtype=np.float32))
+
+
+def test_without_a_camera_the_button_position_is_the_environment_state():
+    env = make_env()
+    observation, _ = env.reset(seed=3)
+    assert observation["environment_state"][0] == env.button_x
+    assert env.observation_space["environment_state"].contains(observation["environment_state"])
