@@ -40,7 +40,9 @@ def main() -> None:
     parser.add_argument("--layout", choices=["state", "feature"], default="state")
     parser.add_argument("--repeats", type=int, default=10, help="train steps per policy (x4 for the others)")
     parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: least noise on a busy machine)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (1: least noise on a busy machine)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

@@ -27,8 +27,17 @@ from lerobot_torque.policies.torque import EffortLayout, TorqueConfig
 
 JOINTS, CAMERAS, TOKENS = 14, ("top", "left_wrist", "right_wrist"), 48
 SIZE = PI0ModelSize(
-    depth=4, head_dim=32, vlm_width=256, vlm_mlp_dim=1024, expert_width=128, expert_mlp_dim=512,
-    vocab_size=1024, vision_width=128, vision_depth=2, vision_heads=4, vision_mlp_dim=512,
+    depth=4,
+    head_dim=32,
+    vlm_width=256,
+    vlm_mlp_dim=1024,
+    expert_width=128,
+    expert_mlp_dim=512,
+    vocab_size=1024,
+    vision_width=128,
+    vision_depth=2,
+    vision_heads=4,
+    vision_mlp_dim=512,
 )
 
 
@@ -42,7 +51,9 @@ def features() -> tuple[dict, dict]:
 def batch(config, batch_size: int, training: bool, seed: int = 0) -> dict:
     generator = torch.Generator().manual_seed(seed)
     window = len(config.torque.window_offsets(config.chunk_size)) if training else 1
-    out = {f"observation.images.{c}": torch.rand(batch_size, 3, 224, 224, generator=generator) for c in CAMERAS}
+    out = {
+        f"observation.images.{c}": torch.rand(batch_size, 3, 224, 224, generator=generator) for c in CAMERAS
+    }
     out["observation.state"] = torch.randn(batch_size, JOINTS, generator=generator)
     effort = torch.randn(batch_size, window, JOINTS, generator=generator)
     out[OBS_EFFORT] = effort if training else effort[:, 0]
@@ -55,10 +66,14 @@ def batch(config, batch_size: int, training: bool, seed: int = 0) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=6, help="train steps per policy (x2 for inference)")
     parser.add_argument("--batch-size", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: least noise on a busy machine)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (1: least noise on a busy machine)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -71,7 +86,10 @@ def main() -> None:
     torque = TorqueConfig(history_stride=10, layout=layout)  # 10 frames over 2 s at 50 fps
     config = PI0TorqueConfig(
         input_features={**inputs, OBS_EFFORT: PolicyFeature(FeatureType.STATE, (JOINTS,))},
-        output_features=outputs, torque=torque, model_size=SIZE, **common,
+        output_features=outputs,
+        torque=torque,
+        model_size=SIZE,
+        **common,
     )
     torch.manual_seed(0)
     policies = {"pi0": pi0, "pi0_torque": PI0TorquePolicy(config)}
@@ -82,7 +100,8 @@ def main() -> None:
         policy.train()
     optimizers = {name: torch.optim.AdamW(p.parameters(), lr=1e-5) for name, p in policies.items()}
     train = interleaved_medians(
-        {name: [train_step, p, optimizers[name], dict(train_batch)] for name, p in policies.items()}, args.repeats
+        {name: [train_step, p, optimizers[name], dict(train_batch)] for name, p in policies.items()},
+        args.repeats,
     )
     for policy in policies.values():
         policy.eval()

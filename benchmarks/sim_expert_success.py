@@ -20,8 +20,8 @@ from lerobot.envs.factory import make_env_config
 
 import lerobot_torque  # noqa: F401  (registers the env types)
 from lerobot_torque.envs.scripted import scripted_task
-
 from lerobot_torque.evaluation.statistics import wilson_interval
+
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv

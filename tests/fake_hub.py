@@ -36,6 +36,7 @@ def publish_paligemma_tokenizer() -> str:
 def publish_pi0_base(seed: int = 3) -> str:
     """A tiny `lerobot/pi0_base`: LeRobot's PI0Policy and its processors (PaliGemma tokenizer id)."""
     import torch
+
     from lerobot.policies.pi0.configuration_pi0 import PI0Config
     from lerobot.policies.pi0.modeling_pi0 import PI0Policy
     from lerobot.policies.pi0.processor_pi0 import make_pi0_pre_post_processors

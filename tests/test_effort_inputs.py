@@ -3,8 +3,7 @@
 import pytest
 import torch
 
-from lerobot.datasets import LeRobotDataset
-from lerobot.datasets import factory
+from lerobot.datasets import LeRobotDataset, factory
 
 from lerobot_torque.policies.act_torque import ACTTorqueConfig
 from lerobot_torque.policies.torque import EffortAblation, TorqueConfig
@@ -15,7 +14,9 @@ from tests.tiny import FEATURE_LAYOUT, STATE_LAYOUT, TINY_ACT, make_act_config, 
 def windowed_dataset(root, **torque) -> tuple[LeRobotDataset, ACTTorqueConfig]:
     config = ACTTorqueConfig(**TINY_ACT, torque=TorqueConfig(**torque))
     meta = LeRobotDataset("local/x", root=root).meta
-    return LeRobotDataset("local/x", root=root, delta_timestamps=factory.resolve_delta_timestamps(config, meta)), config
+    return LeRobotDataset(
+        "local/x", root=root, delta_timestamps=factory.resolve_delta_timestamps(config, meta)
+    ), config
 
 
 @pytest.mark.parametrize("layout", ["feature", "state"])
@@ -52,7 +53,7 @@ def test_state_layout_splits_effort_from_the_state():
     effort = read_effort_inputs(batch, config.torque)
     current = config.torque.history_window_length - 1
     assert torch.equal(effort.state, batch["observation.state"][:, current, :2])
-    assert torch.equal(effort.history, batch["observation.state"][:, :current + 1, 2:])
+    assert torch.equal(effort.history, batch["observation.state"][:, : current + 1, 2:])
     assert torch.equal(effort.future, batch["observation.state"][:, current + 1 :, 2:])
     assert torch.equal(effort.future_is_pad, batch["observation.state_is_pad"][:, current + 1 :])
 

@@ -41,7 +41,9 @@ def test_effort_ext_suffix_selects_external_effort():
 def test_missing_effort_error_names_the_features_and_the_fix():
     features = {"observation.state": {"dtype": "float32", "shape": (2,), "names": ["a.pos", "b.pos"]}}
     features["observation.images.top"] = IMAGE
-    with pytest.raises(ValueError, match="no 'observation.effort' feature and no '\\*.effort' names") as error:
+    with pytest.raises(
+        ValueError, match="no 'observation.effort' feature and no '\\*.effort' names"
+    ) as error:
         resolve_effort_layout(features, EffortSource.AUTO, ".effort")
     assert "observation.images.top" in str(error.value) and "so100_follower_torque" in str(error.value)
 
@@ -64,7 +66,9 @@ def test_layouts_with_different_effort_dims_are_incompatible():
 
 
 def test_layouts_with_different_state_dims_are_incompatible():
-    trained = EffortLayout(key="observation.state", names=["a.effort", "b.effort"], state_names=STATE["names"])
+    trained = EffortLayout(
+        key="observation.state", names=["a.effort", "b.effort"], state_names=STATE["names"]
+    )
     data = EffortLayout(
         key="observation.state", names=["a.effort", "b.effort"], state_names=["x.pos", *STATE["names"]]
     )

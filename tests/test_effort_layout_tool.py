@@ -26,13 +26,17 @@ def test_feature_to_state_gives_robot_style_names_and_the_same_values(converted)
     for index in (0, 50, len(feature) - 1):
         expected = torch.cat([feature[index]["observation.state"], feature[index]["observation.effort"]])
         assert torch.equal(to_state[index]["observation.state"], expected)
-        assert torch.equal(to_state[index]["observation.images.top"], feature[index]["observation.images.top"])
+        assert torch.equal(
+            to_state[index]["observation.images.top"], feature[index]["observation.images.top"]
+        )
 
 
 def test_statistics_of_the_new_state_are_recomputed(converted):
     feature, to_state, _ = converted
     stats = to_state.meta.stats["observation.state"]
-    expected = np.concatenate([feature.meta.stats["observation.state"]["mean"], feature.meta.stats["observation.effort"]["mean"]])
+    expected = np.concatenate(
+        [feature.meta.stats["observation.state"]["mean"], feature.meta.stats["observation.effort"]["mean"]]
+    )
     np.testing.assert_allclose(stats["mean"], expected, rtol=1e-5, atol=1e-6)
 
 
@@ -49,4 +53,12 @@ def test_a_dataset_without_effort_is_refused(synthetic_datasets, tmp_path):
 
     root = write_synthetic_dataset(tmp_path / "none", layout="none", num_episodes=1).root
     with pytest.raises(ValueError, match="need joint effort"):
-        main(["--repo-id=local/none", f"--root={root}", "--to=state", "--output-repo-id=x/y", f"--output-root={tmp_path / 'o'}"])
+        main(
+            [
+                "--repo-id=local/none",
+                f"--root={root}",
+                "--to=state",
+                "--output-repo-id=x/y",
+                f"--output-root={tmp_path / 'o'}",
+            ]
+        )

@@ -76,14 +76,18 @@ def test_live_history_reproduces_the_training_window_through_the_trained_policy(
         frame = preprocessor({k: v for k, v in plain[index].items() if k.startswith("observation.")})
         window = preprocessor({k: v[None] if torch.is_tensor(v) else v for k, v in windows[index].items()})
         model_batch = reference.training_inputs(window)[0]
-        expected = reference.model({**model_batch, "observation.images": [window["observation.images.top"]]})[0]
+        expected = reference.model({**model_batch, "observation.images": [window["observation.images.top"]]})[
+            0
+        ]
         assert torch.equal(live.select_action(frame), expected[:, 0]), f"frame {index}"
 
 
 def test_training_resumes_from_the_checkpoint(trained):
     config_path = checkpoint(trained) / "train_config.json"
     lerobot_train(f"--config_path={config_path}", "--resume=true", "--steps=5", "--save_freq=5")
-    state = json.loads((trained / "checkpoints" / "last" / "training_state" / "training_step.json").read_text())
+    state = json.loads(
+        (trained / "checkpoints" / "last" / "training_state" / "training_step.json").read_text()
+    )
     assert state["step"] == 5
 
 

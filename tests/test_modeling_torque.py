@@ -29,7 +29,9 @@ def test_one_token_mlp_is_the_papers_adapter_on_the_flattened_history():
     tokens, token_pad = adapter(history, is_pad)
     first, second = adapter.mlp[0], adapter.mlp[2]
     # Paper A.3/A.4: Linear(H·D → 2w) → swish → Linear(2w → w) on the flattened history.
-    expected = F.linear(F.silu(F.linear(history.reshape(B, H * D), first.weight, first.bias)), second.weight, second.bias)
+    expected = F.linear(
+        F.silu(F.linear(history.reshape(B, H * D), first.weight, first.bias)), second.weight, second.bias
+    )
     assert first.weight.shape == (2 * W, H * D) and second.weight.shape == (W, 2 * W)
     torch.testing.assert_close(tokens, expected[:, None])
     assert tokens.shape == (B, 1, W) and not token_pad.any()

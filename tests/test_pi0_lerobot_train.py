@@ -16,7 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 def pi0_train_args(dataset_root, output_dir, steps: int = 2) -> list[str]:
-    args = [a for a in lerobot_train_args(dataset_root, output_dir, steps=steps) if not a.startswith("--policy.")]
+    args = [
+        a for a in lerobot_train_args(dataset_root, output_dir, steps=steps) if not a.startswith("--policy.")
+    ]
     return [*args, "--policy.type=pi0_torque", "--policy.push_to_hub=false", *TINY_PI0_CLI, *TINY_TORQUE_CLI]
 
 
@@ -33,11 +35,14 @@ def test_pi0_torque_trains_from_scratch_with_the_paligemma_tokenizer_id(syntheti
 def test_pi0_torque_fine_tunes_from_pi0_base(synthetic_datasets, tmp_path):
     repo_id = publish_pi0_base()
     output = tmp_path / "out"
-    result = lerobot_train(*pi0_train_args(synthetic_datasets["feature"], output), f"--policy.pretrained_path={repo_id}")
+    result = lerobot_train(
+        *pi0_train_args(synthetic_datasets["feature"], output), f"--policy.pretrained_path={repo_id}"
+    )
     assert "added ['effort_encoder']; widened ['action_in_proj', 'action_out_proj']" in result.stderr
     tuned = PI0TorquePolicy.from_pretrained(checkpoint(output)).state_dict()
     base = load_file(hf_hub_download(repo_id, "model.safetensors"))
-    patch = "model.paligemma_with_expert.paligemma.model.vision_tower.vision_model.embeddings.patch_embedding.weight"
+    vision = "model.paligemma_with_expert.paligemma.model.vision_tower.vision_model"
+    patch = f"{vision}.embeddings.patch_embedding.weight"
     for key in (patch, "model.action_out_proj.weight"):  # two small steps away from pi0_base
         start = base[key]
         assert (tuned[key][: start.shape[0]] - start).abs().max() < 1e-3, key

@@ -6,7 +6,12 @@ import torch
 from lerobot.policies.common.vla_utils import make_att_2d_masks
 from lerobot.policies.factory import make_pre_post_processors
 from lerobot.policies.pi0.configuration_pi0 import PI0Config
-from lerobot.policies.pi0.modeling_pi0 import PaliGemmaWithExpertModel, PI0Policy, PI0Pytorch, get_gemma_config
+from lerobot.policies.pi0.modeling_pi0 import (
+    PaliGemmaWithExpertModel,
+    PI0Policy,
+    PI0Pytorch,
+    get_gemma_config,
+)
 from lerobot.processor import PolicyProcessorPipeline
 
 from lerobot_torque.policies.pi0_torque.configuration_pi0_torque import (
@@ -14,7 +19,11 @@ from lerobot_torque.policies.pi0_torque.configuration_pi0_torque import (
     FutureEffortPlacement,
     PI0TorqueConfig,
 )
-from lerobot_torque.policies.pi0_torque.model_size import PI0ModelSize, SizedPaliGemmaWithExpert, lerobot_pi0_at_size
+from lerobot_torque.policies.pi0_torque.model_size import (
+    PI0ModelSize,
+    SizedPaliGemmaWithExpert,
+    lerobot_pi0_at_size,
+)
 from lerobot_torque.policies.pi0_torque.modeling_pi0_torque import PI0TorquePolicy, PI0TorquePytorch
 from lerobot_torque.policies.torque import HistoryMode
 from tests.tiny import (
@@ -54,8 +63,12 @@ def fixed_noise(config, seed: int = 7, width: int | None = None) -> torch.Tensor
 
 def test_default_sizes_are_exactly_pi0_base():
     with torch.device("meta"):
-        ours = SizedPaliGemmaWithExpert(get_gemma_config("gemma_2b"), get_gemma_config("gemma_300m"), precision="float32")
-        lerobot = PaliGemmaWithExpertModel(get_gemma_config("gemma_2b"), get_gemma_config("gemma_300m"), precision="float32")
+        ours = SizedPaliGemmaWithExpert(
+            get_gemma_config("gemma_2b"), get_gemma_config("gemma_300m"), precision="float32"
+        )
+        lerobot = PaliGemmaWithExpertModel(
+            get_gemma_config("gemma_2b"), get_gemma_config("gemma_300m"), precision="float32"
+        )
         ours_model = PI0TorquePytorch(PI0TorqueConfig(device="cpu", torque=make_pi0_config(**OFF).torque))
         lerobot_model = PI0Pytorch(PI0Config(device="cpu"))
     assert ours.paligemma.config.to_dict() == lerobot.paligemma.config.to_dict()
@@ -103,11 +116,16 @@ def attention(policy: PI0TorquePolicy, batch: dict) -> tuple[torch.Tensor, int]:
     state, actions = policy.prepare_state(batch), policy.flow_target(policy.prepare_action(batch), effort)
     with model.effort_context(batch):
         _, prefix_pad, prefix_att = model.embed_prefix(
-            images, img_masks, batch["observation.language.tokens"], batch["observation.language.attention_mask"]
+            images,
+            img_masks,
+            batch["observation.language.tokens"],
+            batch["observation.language.attention_mask"],
         )
         _, suffix_pad, suffix_att, _ = model.embed_suffix(state, actions, torch.ones(BATCH))
     pad = torch.cat([prefix_pad, suffix_pad], dim=1)
-    return make_att_2d_masks(pad, torch.cat([prefix_att, suffix_att.to(prefix_att.dtype)], dim=1)), prefix_pad.shape[1]
+    return make_att_2d_masks(
+        pad, torch.cat([prefix_att, suffix_att.to(prefix_att.dtype)], dim=1)
+    ), prefix_pad.shape[1]
 
 
 def test_decoder_post_token_is_hidden_from_the_prefix_and_seen_by_state_and_actions():
@@ -121,7 +139,9 @@ def test_decoder_post_token_is_hidden_from_the_prefix_and_seen_by_state_and_acti
 
 
 def test_per_frame_tokens_before_the_episode_start_are_masked_out():
-    policy = make_policy(effort_placement=EffortPlacement.DECODER_POST, torque_history_mode=HistoryMode.PER_FRAME)
+    policy = make_policy(
+        effort_placement=EffortPlacement.DECODER_POST, torque_history_mode=HistoryMode.PER_FRAME
+    )
     batch = make_pi0_batch(policy.config)  # sample 0 starts the episode: 3 padded history frames
     mask, prefix = attention(policy, batch)
     state = prefix + policy.config.torque.history_length
@@ -138,7 +158,9 @@ def test_encoder_token_joins_the_prefix_block():
 
 
 def test_decoder_pre_writes_the_current_effort_into_the_padded_state():
-    policy = make_policy(effort_placement=EffortPlacement.DECODER_PRE, torque_history_mode=HistoryMode.CURRENT)
+    policy = make_policy(
+        effort_placement=EffortPlacement.DECODER_PRE, torque_history_mode=HistoryMode.CURRENT
+    )
     batch = policy.training_inputs(make_pi0_batch(policy.config))[0]
     state = policy.prepare_state(batch)
     assert torch.equal(state[:, :2], batch["observation.state"])
@@ -170,8 +192,15 @@ def test_joint_flow_uses_one_noise_and_time_and_masks_padded_future_frames():
     images, img_masks = policy._preprocess_images(model_batch)
     with policy.model.effort_context(model_batch):
         errors = PI0Pytorch.forward(
-            policy.model, images, img_masks, model_batch["observation.language.tokens"],
-            model_batch["observation.language.attention_mask"], policy.prepare_state(model_batch), target, noise, time,
+            policy.model,
+            images,
+            img_masks,
+            model_batch["observation.language.tokens"],
+            model_batch["observation.language.attention_mask"],
+            policy.prepare_state(model_batch),
+            target,
+            noise,
+            time,
         )
     assert terms["action_mse"] == pytest.approx(errors[..., :2].mean().item(), rel=1e-5)
 
@@ -239,10 +268,16 @@ def test_without_the_effort_token_pi0_weights_give_pi0s_actions(pi0_checkpoint, 
     batch = make_pi0_batch(policy.config, training=False)
     noise = fixed_noise(policy.config)
     pi0_batch = {**batch, "observation.state": batch["observation.state"]}
-    assert torch.equal(policy.predict_action_chunk(dict(batch), noise=noise), pi0.model.sample_actions(
-        *pi0._preprocess_images(pi0_batch), batch["observation.language.tokens"],
-        batch["observation.language.attention_mask"], pi0.prepare_state(pi0_batch), noise=noise,
-    )[:, :, :2])
+    assert torch.equal(
+        policy.predict_action_chunk(dict(batch), noise=noise),
+        pi0.model.sample_actions(
+            *pi0._preprocess_images(pi0_batch),
+            batch["observation.language.tokens"],
+            batch["observation.language.attention_mask"],
+            pi0.prepare_state(pi0_batch),
+            noise=noise,
+        )[:, :, :2],
+    )
 
 
 def test_loading_a_pi0_torque_checkpoint_onto_other_effort_dims_is_an_error(tmp_path):
@@ -264,20 +299,32 @@ def test_save_and_load_give_identical_actions(tmp_path):
     policy = make_policy(layout=STATE_LAYOUT).eval()
     policy.save_pretrained(tmp_path)
     loaded = PI0TorquePolicy.from_pretrained(tmp_path)
-    assert loaded.config.torque == policy.config.torque and loaded.config.model_size == policy.config.model_size
+    assert (
+        loaded.config.torque == policy.config.torque and loaded.config.model_size == policy.config.model_size
+    )
     batch = make_pi0_batch(policy.config, training=False)
     noise = fixed_noise(policy.config, width=10)
-    assert torch.equal(loaded.predict_action_chunk(dict(batch), noise=noise), policy.predict_action_chunk(dict(batch), noise=noise))
+    assert torch.equal(
+        loaded.predict_action_chunk(dict(batch), noise=noise),
+        policy.predict_action_chunk(dict(batch), noise=noise),
+    )
 
 
 def test_processors_use_the_configured_tokenizer_and_round_trip(tmp_path):
     tokenizer = save_tiny_tokenizer(tmp_path / "tokenizer")
     config = make_pi0_config(tokenizer=str(tokenizer))
-    stats = {k: {"mean": torch.zeros(2), "std": torch.ones(2) * 2} for k in ("observation.state", "observation.effort", "action")}
+    stats = {
+        k: {"mean": torch.zeros(2), "std": torch.ones(2) * 2}
+        for k in ("observation.state", "observation.effort", "action")
+    }
     pre, _ = make_pre_post_processors(config, dataset_stats=stats)
     pre.save_pretrained(tmp_path / "processors")
     loaded = PolicyProcessorPipeline.from_pretrained(tmp_path / "processors", "policy_preprocessor.json")
-    frame = {k: v for k, v in make_pi0_batch(config, training=False).items() if not k.startswith("observation.language")}
+    frame = {
+        k: v
+        for k, v in make_pi0_batch(config, training=False).items()
+        if not k.startswith("observation.language")
+    }
     frame["task"] = ["press the button"] * BATCH
     out, loaded_out = pre(dict(frame)), loaded(dict(frame))
     assert out["observation.language.tokens"][0, :3].tolist() == [4, 9, 10]  # press, the, button

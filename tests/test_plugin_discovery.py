@@ -22,7 +22,9 @@ DISCOVER = (
 
 
 def test_installed_distribution_name_keeps_the_prefix_lerobot_discovers():
-    assert importlib.metadata.distribution("lerobot_policy_torque").metadata["Name"] == "lerobot_policy_torque"
+    assert (
+        importlib.metadata.distribution("lerobot_policy_torque").metadata["Name"] == "lerobot_policy_torque"
+    )
 
 
 def test_lerobots_plugin_registry_imports_our_policies():

@@ -54,8 +54,12 @@ def policy_features(num_joints: int = NUM_JOINTS) -> tuple[dict, dict]:
 
 def make_act_config(layout: EffortLayout = FEATURE_LAYOUT, **overrides) -> ACTTorqueConfig:
     """A tiny act_torque config already bound to an effort layout; `torque_*` keys set torque fields."""
-    torque_fields = {k.removeprefix("torque_"): overrides.pop(k) for k in list(overrides) if k.startswith("torque_")}
-    torque = TorqueConfig(**{"history_length": HISTORY, "history_stride": STRIDE, **torque_fields}, layout=layout)
+    torque_fields = {
+        k.removeprefix("torque_"): overrides.pop(k) for k in list(overrides) if k.startswith("torque_")
+    }
+    torque = TorqueConfig(
+        **{"history_length": HISTORY, "history_stride": STRIDE, **torque_fields}, layout=layout
+    )
     inputs, outputs = policy_features()
     return ACTTorqueConfig(
         **{**TINY_ACT, "input_features": inputs, "output_features": outputs, "torque": torque, **overrides}
@@ -98,7 +102,9 @@ def make_batch(config, batch_size: int = BATCH, seed: int = 0, *, training: bool
     return batch
 
 
-def lerobot_train_args(dataset_root: Path, output_dir: Path, *, steps: int = 3, policy_type: str = "act_torque"):
+def lerobot_train_args(
+    dataset_root: Path, output_dir: Path, *, steps: int = 3, policy_type: str = "act_torque"
+):
     """`lerobot-train` arguments for a tiny run on a local dataset, offline, on the CPU."""
     return [
         f"--policy.type={policy_type}",
@@ -145,9 +151,11 @@ TINY_PI0_SIZE = {
     "vision_mlp_dim": 32,
     "patch_size": 8,
 }
-TINY_PI0_CLI = [f"--policy.{key}={value}" for key, value in TINY_PI0.items() if key != "image_resolution"] + [
-    f"--policy.model_size.{key}={value}" for key, value in TINY_PI0_SIZE.items()
-] + [f"--policy.image_resolution=[{IMAGE},{IMAGE}]"]
+TINY_PI0_CLI = (
+    [f"--policy.{key}={value}" for key, value in TINY_PI0.items() if key != "image_resolution"]
+    + [f"--policy.model_size.{key}={value}" for key, value in TINY_PI0_SIZE.items()]
+    + [f"--policy.image_resolution=[{IMAGE},{IMAGE}]"]
+)
 
 
 def save_tiny_tokenizer(path: Path) -> Path:
@@ -170,8 +178,12 @@ def make_pi0_config(layout: EffortLayout = FEATURE_LAYOUT, tokenizer: str = "unu
     from lerobot_torque.policies.pi0_torque import PI0TorqueConfig
     from lerobot_torque.policies.pi0_torque.model_size import PI0ModelSize
 
-    torque_fields = {k.removeprefix("torque_"): overrides.pop(k) for k in list(overrides) if k.startswith("torque_")}
-    torque = TorqueConfig(**{"history_length": HISTORY, "history_stride": STRIDE, **torque_fields}, layout=layout)
+    torque_fields = {
+        k.removeprefix("torque_"): overrides.pop(k) for k in list(overrides) if k.startswith("torque_")
+    }
+    torque = TorqueConfig(
+        **{"history_length": HISTORY, "history_stride": STRIDE, **torque_fields}, layout=layout
+    )
     inputs, outputs = policy_features()
     return PI0TorqueConfig(
         **{
@@ -190,7 +202,9 @@ def make_pi0_batch(config, batch_size: int = BATCH, seed: int = 0, *, training: 
     """`make_batch` plus tokenised language, as π0's preprocessor outputs it."""
     batch = make_batch(config, batch_size, seed, training=training)
     generator = torch.Generator().manual_seed(seed + 100)
-    tokens = torch.randint(4, 4 + len(TOKENIZER_WORDS), (batch_size, config.tokenizer_max_length), generator=generator)
+    tokens = torch.randint(
+        4, 4 + len(TOKENIZER_WORDS), (batch_size, config.tokenizer_max_length), generator=generator
+    )
     mask = torch.ones_like(tokens, dtype=torch.bool)
     mask[:, -2:] = False
     return {**batch, "observation.language.tokens": tokens, "observation.language.attention_mask": mask}

@@ -31,8 +31,16 @@ PATCHED = {
     "lerobot.datasets.factory.resolve_delta_timestamps": ("cfg", "ds_meta"),
     "lerobot.datasets.dataset_reader.DatasetReader._query_hf_dataset": ("self", "query_indices"),
     "lerobot.datasets.dataset_reader.DatasetReader.__init__": (
-        "self", "meta", "root", "episodes", "tolerance_s", "video_backend", "delta_timestamps",
-        "image_transforms", "return_uint8", "depth_output_unit",
+        "self",
+        "meta",
+        "root",
+        "episodes",
+        "tolerance_s",
+        "video_backend",
+        "delta_timestamps",
+        "image_transforms",
+        "return_uint8",
+        "depth_output_unit",
     ),
 }
 _IN_MEMORY_KEYS = "_torque_in_memory_keys"
@@ -102,7 +110,11 @@ def install() -> None:
     if hasattr(factory.resolve_delta_timestamps, "__wrapped__"):
         return
     _check_signatures()
-    resolve, init, query = factory.resolve_delta_timestamps, DatasetReader.__init__, DatasetReader._query_hf_dataset
+    resolve, init, query = (
+        factory.resolve_delta_timestamps,
+        DatasetReader.__init__,
+        DatasetReader._query_hf_dataset,
+    )
 
     @functools.wraps(resolve)
     def resolve_delta_timestamps(cfg, ds_meta):

@@ -68,25 +68,37 @@ def convert_effort_layout(
     staging_dir = output_dir.with_name(output_dir.name + "_staging")
     first = modify_features(dataset, staged, removed, output_dir=staging_dir, repo_id=repo_id + "_staging")
     values, info = staged[STAGING]
-    final = modify_features(first, {OBS_STATE: (values, info)}, [STAGING], output_dir=output_dir, repo_id=repo_id)
+    final = modify_features(
+        first, {OBS_STATE: (values, info)}, [STAGING], output_dir=output_dir, repo_id=repo_id
+    )
     shutil.rmtree(staging_dir)
     return recompute_stats(final)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="lerobot-torque-effort-layout", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="lerobot-torque-effort-layout",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--repo-id", required=True, help="source dataset, e.g. lerobot/aloha_static_coffee")
-    parser.add_argument("--root", type=Path, help="local folder of the source dataset (default: LeRobot's cache)")
+    parser.add_argument(
+        "--root", type=Path, help="local folder of the source dataset (default: LeRobot's cache)"
+    )
     parser.add_argument("--to", required=True, choices=["state", "feature"], help="the layout to write")
     parser.add_argument("--output-repo-id", required=True)
     parser.add_argument("--output-root", type=Path, required=True, help="folder to write (must not exist)")
-    parser.add_argument("--position-suffix", default=".pos", help="added to suffix-less state names (--to state)")
+    parser.add_argument(
+        "--position-suffix", default=".pos", help="added to suffix-less state names (--to state)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     dataset = LeRobotDataset(args.repo_id, root=args.root)
-    converted = convert_effort_layout(dataset, args.to, args.output_root, args.output_repo_id, args.position_suffix)
-    print(f"Wrote {converted.repo_id} to {converted.root}: {OBS_STATE} = {feature_names(converted.meta.features[OBS_STATE])}")
+    converted = convert_effort_layout(
+        dataset, args.to, args.output_root, args.output_repo_id, args.position_suffix
+    )
+    names = feature_names(converted.meta.features[OBS_STATE])
+    print(f"Wrote {converted.repo_id} to {converted.root}: {OBS_STATE} = {names}")
 
 
 if __name__ == "__main__":

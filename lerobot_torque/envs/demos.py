@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from lerobot.configs import FeatureType, parser
 from lerobot.envs.configs import EnvConfig
 from lerobot.utils.constants import ACTION

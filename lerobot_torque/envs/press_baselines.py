@@ -56,7 +56,9 @@ def rollout(cfg: TorquePressEnvConfig, seeds: list[int], policy) -> list[dict]:
             state["prev_action"] = np.asarray(action, dtype=np.float64)
             if terminated or truncated:
                 break
-        outcomes.append({"success": info["is_success"], "broken": info["broken"], "stiffness": info["stiffness"]})
+        outcomes.append(
+            {"success": info["is_success"], "broken": info["broken"], "stiffness": info["stiffness"]}
+        )
     env.close()
     return outcomes
 

@@ -104,7 +104,9 @@ def plot_effort_traces(checkpoint: Path, path: Path, first_seed: int, env_flags:
         axes[1, column].set_ylabel("button force (N)")
         axes[1, column].set_xlabel("time (s)")
         axes[1, column].legend()
-    fig.suptitle(f"act_torque on torque_press: {checkpoint.parts[-4] if len(checkpoint.parts) > 4 else checkpoint}")
+    fig.suptitle(
+        f"act_torque on torque_press: {checkpoint.parts[-4] if len(checkpoint.parts) > 4 else checkpoint}"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

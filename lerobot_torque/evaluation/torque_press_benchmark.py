@@ -98,8 +98,14 @@ def write_demos(preset: Preset, out: Path) -> Path:
     root = out / "demos"
     if not (root / "meta" / "info.json").exists():
         run(
-            [str(BIN / "lerobot-torque-sim-demos"), *ENV_FLAGS, "--repo_id=local/torque_press_demos",
-             f"--root={root}", f"--num_episodes={preset.demos}", "--seed=0"],
+            [
+                str(BIN / "lerobot-torque-sim-demos"),
+                *ENV_FLAGS,
+                "--repo_id=local/torque_press_demos",
+                f"--root={root}",
+                f"--num_episodes={preset.demos}",
+                "--seed=0",
+            ],
             out / "logs" / "demos.log",
         )
     return root
@@ -109,11 +115,22 @@ def train(name: str, demos: Path, preset: Preset, out: Path) -> Path:
     checkpoint = out / "train" / name / "checkpoints" / "last" / "pretrained_model"
     if not checkpoint.exists():
         run(
-            [str(BIN / "lerobot-train"), *LEARNERS[name], *ACT_SIZE,
-             "--dataset.repo_id=local/torque_press_demos", f"--dataset.root={demos}",
-             f"--output_dir={out / 'train' / name}", f"--steps={preset.train_steps}",
-             f"--batch_size={preset.batch_size}", f"--save_freq={preset.train_steps}", "--num_workers=0",
-             "--seed=1", "--log_freq=100", "--policy.push_to_hub=false", "--wandb.enable=false"],
+            [
+                str(BIN / "lerobot-train"),
+                *LEARNERS[name],
+                *ACT_SIZE,
+                "--dataset.repo_id=local/torque_press_demos",
+                f"--dataset.root={demos}",
+                f"--output_dir={out / 'train' / name}",
+                f"--steps={preset.train_steps}",
+                f"--batch_size={preset.batch_size}",
+                f"--save_freq={preset.train_steps}",
+                "--num_workers=0",
+                "--seed=1",
+                "--log_freq=100",
+                "--policy.push_to_hub=false",
+                "--wandb.enable=false",
+            ],
             out / "logs" / f"train_{name}.log",
         )
     return checkpoint
@@ -124,9 +141,17 @@ def evaluate(name: str, checkpoint: Path, preset: Preset, out: Path, extra: list
     info_path = folder / "eval_info.json"
     if not info_path.exists():
         run(
-            [str(BIN / "lerobot-eval"), f"--policy.path={checkpoint}", *extra, *ENV_FLAGS,
-             f"--eval.n_episodes={preset.eval_episodes}", "--eval.batch_size=10",
-             "--eval.use_async_envs=false", f"--seed={EVAL_SEED}", f"--output_dir={folder}"],
+            [
+                str(BIN / "lerobot-eval"),
+                f"--policy.path={checkpoint}",
+                *extra,
+                *ENV_FLAGS,
+                f"--eval.n_episodes={preset.eval_episodes}",
+                "--eval.batch_size=10",
+                "--eval.use_async_envs=false",
+                f"--seed={EVAL_SEED}",
+                f"--output_dir={folder}",
+            ],
             out / "logs" / f"eval_{folder.name}.log",
         )
     successes = [bool(e["success"]) for e in per_episode(json.loads(info_path.read_text()))]
@@ -137,7 +162,9 @@ def per_episode(info: dict) -> list[dict]:
     """The per-episode records of a `lerobot-eval` `eval_info.json` (one task)."""
     if "per_episode" in info:
         return info["per_episode"]
-    found = [episodes for value in info.values() if isinstance(value, dict) for episodes in [per_episode(value)]]
+    found = [
+        episodes for value in info.values() if isinstance(value, dict) for episodes in [per_episode(value)]
+    ]
     return next(episodes for episodes in found if episodes)
 
 
@@ -162,7 +189,9 @@ def markdown_table(rates: list[SuccessRate]) -> str:
     lines = ["| policy | success | 95 % Wilson CI (%) |", "|---|---|---|"]
     for rate in rates:
         low, high = rate.interval
-        lines.append(f"| {rate.name} | {rate.successes}/{rate.episodes} ({rate.percent:.0f} %) | [{low:.1f}, {high:.1f}] |")
+        lines.append(
+            f"| {rate.name} | {rate.successes}/{rate.episodes} ({rate.percent:.0f} %) | [{low:.1f}, {high:.1f}] |"
+        )
     return "\n".join(lines)
 
 
@@ -173,17 +202,29 @@ def verdicts(rates: dict[str, SuccessRate]) -> list[str]:
     expert = rates["scripted expert (effort)"]
     gap = torque.percent - act.percent
     checks = [
-        (gap >= 40 and torque.separated_above(act), f"act_torque − act = {gap:+.0f} points, intervals separated: {torque.separated_above(act)} (target ≥ 40, separated)"),
-        (zero.percent <= act.percent, f"zeroed effort {zero.percent:.0f} % ≤ act {act.percent:.0f} % (the policy falls back without effort)"),
-        (leak.percent <= 60, f"leak check (no-effort learner with state history) {leak.percent:.0f} % (target ≤ 60 %)"),
+        (
+            gap >= 40 and torque.separated_above(act),
+            f"act_torque − act = {gap:+.0f} points, intervals separated: {torque.separated_above(act)} (target ≥ 40, separated)",
+        ),
+        (
+            zero.percent <= act.percent,
+            f"zeroed effort {zero.percent:.0f} % ≤ act {act.percent:.0f} % (the policy falls back without effort)",
+        ),
+        (
+            leak.percent <= 60,
+            f"leak check (no-effort learner with state history) {leak.percent:.0f} % (target ≤ 60 %)",
+        ),
         (expert.percent >= 95, f"scripted effort-aware expert {expert.percent:.0f} % (target ≥ 95 %)"),
     ]
     return [f"- [{'x' if ok else ' '}] {text}" for ok, text in checks]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="lerobot-torque-benchmark", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="lerobot-torque-benchmark",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
     parser.add_argument("--output-dir", type=Path, help="default: results/torque_press_<preset>")
     args = parser.parse_args(argv)
@@ -197,14 +238,23 @@ def main(argv: list[str] | None = None) -> None:
     checkpoints = {name: train(name, demos, preset, out) for name in LEARNERS}
     rates = {name: evaluate(name, checkpoints[name], preset, out) for name in LEARNERS}
     for name, mode in ABLATIONS.items():
-        rates[name] = evaluate(name, checkpoints["act_torque"], preset, out, [f"--policy.torque.effort_ablation={mode}"])
+        rates[name] = evaluate(
+            name, checkpoints["act_torque"], preset, out, [f"--policy.torque.effort_ablation={mode}"]
+        )
     for rate in scripted_rates(preset):
         rates[rate.name] = rate
 
     from lerobot_torque.evaluation.plots import plot_effort_traces, plot_success
 
-    order = ["scripted expert (effort)", "scripted best fixed depth (no effort)", "act", "act_position_history",
-             "act_torque", "act_torque, effort zeroed", "act_torque, effort shuffled"]
+    order = [
+        "scripted expert (effort)",
+        "scripted best fixed depth (no effort)",
+        "act",
+        "act_position_history",
+        "act_torque",
+        "act_torque, effort zeroed",
+        "act_torque, effort shuffled",
+    ]
     table = markdown_table([rates[name] for name in order])
     plot_success([rates[name] for name in order], out / "success.png")
     plot_effort_traces(checkpoints["act_torque"], out / "effort_traces.png", first_seed=EVAL_SEED)

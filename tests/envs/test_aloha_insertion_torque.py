@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from lerobot.envs.configs import EnvConfig
 from lerobot.envs.utils import preprocess_observation
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from lerobot.envs.configs import AlohaEnv
 
 from lerobot_torque.constants import OBS_EFFORT

@@ -2,6 +2,7 @@
 
 import draccus
 import pytest
+
 from lerobot.envs.configs import EnvConfig
 from lerobot.envs.factory import make_env_config
 from lerobot.envs.utils import env_to_policy_features

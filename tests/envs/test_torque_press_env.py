@@ -3,6 +3,7 @@
 import mujoco
 import numpy as np
 import pytest
+
 from lerobot.envs.utils import preprocess_observation
 
 from lerobot_torque.constants import OBS_EFFORT

@@ -1,7 +1,7 @@
 """`pi0_torque`: LeRobot's π0 with the paper's whole torque design space (paper §4-5)."""
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from lerobot.configs import PreTrainedConfig
 from lerobot.policies.pi0.configuration_pi0 import PI0Config
@@ -12,7 +12,7 @@ from lerobot_torque.policies.torque import HistoryMode, TorqueConfig, TorquePoli
 PALIGEMMA_TOKENIZER = "google/paligemma-3b-pt-224"  # hard-coded in lerobot/policies/pi0/processor_pi0.py
 
 
-class EffortPlacement(str, Enum):
+class EffortPlacement(StrEnum):
     """Where the effort enters π0 (paper §4.1, Figure 2, Table 1)."""
 
     ENCODER = "encoder"  # "Enc": one adapter token appended to the VLM prefix (width of the VLM)
@@ -20,7 +20,7 @@ class EffortPlacement(str, Enum):
     DECODER_POST = "decoder_post"  # "DePost": adapter token before the state token in the action expert
 
 
-class FutureEffortPlacement(str, Enum):
+class FutureEffortPlacement(StrEnum):
     """Where predicted future effort lives in the flow vector (paper §5, appendix A.5)."""
 
     WIDEN = "widen"  # the paper: action in/out projections widened by the effort dims
@@ -60,13 +60,13 @@ class PI0TorqueConfig(TorquePolicyConfigMixin, PI0Config):
         super().__post_init__()
         self.effort_placement = EffortPlacement(self.effort_placement)
         self.future_effort_placement = FutureEffortPlacement(self.future_effort_placement)
-        if self.effort_placement is EffortPlacement.DECODER_PRE and self.torque.use_effort_input:
-            if self.torque.history_mode is not HistoryMode.CURRENT:
-                raise NotImplementedError(
-                    "effort_placement=decoder_pre writes the current effort frame into the padded state "
-                    "(paper §4.1); a history does not fit there. Use --policy.torque.history_mode=current, "
-                    "or effort_placement=decoder_post / encoder for a history."
-                )
+        decoder_pre = self.effort_placement is EffortPlacement.DECODER_PRE and self.torque.use_effort_input
+        if decoder_pre and self.torque.history_mode is not HistoryMode.CURRENT:
+            raise NotImplementedError(
+                "effort_placement=decoder_pre writes the current effort frame into the padded state "
+                "(paper §4.1); a history does not fit there. Use --policy.torque.history_mode=current, "
+                "or effort_placement=decoder_post / encoder for a history."
+            )
         self.install_dataset_windows()
 
     @property

@@ -55,7 +55,10 @@ class PI0ModelSize:
     def gemma_configs(self, vlm_variant: str, expert_variant: str) -> tuple[GemmaConfig, GemmaConfig]:
         """LeRobot's Gemma configs of the two variants with the width/depth overrides applied."""
         vlm, expert = get_gemma_config(vlm_variant), get_gemma_config(expert_variant)
-        for config, width, mlp_dim in ((vlm, self.vlm_width, self.vlm_mlp_dim), (expert, self.expert_width, self.expert_mlp_dim)):
+        for config, width, mlp_dim in (
+            (vlm, self.vlm_width, self.vlm_mlp_dim),
+            (expert, self.expert_width, self.expert_mlp_dim),
+        ):
             config.width = width or config.width
             config.mlp_dim = mlp_dim or config.mlp_dim
             config.depth = self.depth or config.depth
@@ -109,7 +112,9 @@ class SizedPaliGemmaWithExpert(PaliGemmaWithExpertModel):
 
 
 @contextmanager
-def lerobot_pi0_at_size(size: PI0ModelSize, vlm_variant: str = "gemma_2b", expert_variant: str = "gemma_300m") -> Iterator[None]:
+def lerobot_pi0_at_size(
+    size: PI0ModelSize, vlm_variant: str = "gemma_2b", expert_variant: str = "gemma_300m"
+) -> Iterator[None]:
     """Inside the block, LeRobot's own `PI0Policy` builds at `size`.
 
     For side-by-side baselines (benchmarks/) and plain-π0 test checkpoints: it swaps the two

@@ -59,7 +59,9 @@ class PI0TorquePytorch(PI0Pytorch):
         self.config = config
         self.rtc_processor = rtc_processor
         if config.image_resolution[0] != config.image_resolution[1]:
-            raise ValueError(f"PaliGemma expects square images, got image_resolution={config.image_resolution}.")
+            raise ValueError(
+                f"PaliGemma expects square images, got image_resolution={config.image_resolution}."
+            )
         vlm, expert = config.model_size.gemma_configs(config.paligemma_variant, config.action_expert_variant)
         self.paligemma_with_expert = SizedPaliGemmaWithExpert(
             vlm,
@@ -129,7 +131,9 @@ class PI0TorquePytorch(PI0Pytorch):
 
 def flow_dimension(config: PI0TorqueConfig) -> int:
     """Width of the flow vector: π0's padded actions, plus the effort dims when widened."""
-    widen = config.torque.predict_future_effort and config.future_effort_placement is FutureEffortPlacement.WIDEN
+    widen = (
+        config.torque.predict_future_effort and config.future_effort_placement is FutureEffortPlacement.WIDEN
+    )
     return config.max_action_dim + (config.torque.effort_dim if widen else 0)
 
 
@@ -174,7 +178,10 @@ class PI0TorquePolicy(TorquePolicyMixin, PI0Policy):
     def prepare_state(self, batch: dict) -> Tensor:
         """π0's padded state; with `decoder_pre`, the current effort fills its last dims (TA-VLA)."""
         state = super().prepare_state(batch)
-        if self.config.effort_placement is EffortPlacement.DECODER_PRE and self.config.torque.use_effort_input:
+        if (
+            self.config.effort_placement is EffortPlacement.DECODER_PRE
+            and self.config.torque.use_effort_input
+        ):
             effort = batch[OBS_EFFORT][:, -1]
             state = torch.cat([state[:, : -effort.shape[-1]], effort.to(state.dtype)], dim=-1)
         return state
@@ -201,11 +208,18 @@ class PI0TorquePolicy(TorquePolicyMixin, PI0Policy):
             noise = self.model.sample_noise(shape, state.device)
         with self.model.effort_context(batch):
             flow = self.model.sample_actions(
-                images, img_masks, batch[OBS_LANGUAGE_TOKENS], batch[OBS_LANGUAGE_ATTENTION_MASK], state,
-                noise=noise, **kwargs,
+                images,
+                img_masks,
+                batch[OBS_LANGUAGE_TOKENS],
+                batch[OBS_LANGUAGE_ATTENTION_MASK],
+                state,
+                noise=noise,
+                **kwargs,
             )
         actions = flow[:, :, : self.config.output_features[ACTION].shape[0]]
-        effort = flow[:, :, future_effort_slice(self.config)] if self.config.torque.predict_future_effort else None
+        effort = (
+            flow[:, :, future_effort_slice(self.config)] if self.config.torque.predict_future_effort else None
+        )
         return actions, effort
 
     def forward(self, batch: dict[str, Tensor], reduction: str = "mean") -> tuple[Tensor, dict]:
@@ -218,8 +232,14 @@ class PI0TorquePolicy(TorquePolicyMixin, PI0Policy):
         time = self.model.sample_time(target.shape[0], target.device)
         with self.model.effort_context(batch):
             losses = self.model.forward(
-                images, img_masks, batch[OBS_LANGUAGE_TOKENS], batch[OBS_LANGUAGE_ATTENTION_MASK], state,
-                target, noise, time,
+                images,
+                img_masks,
+                batch[OBS_LANGUAGE_TOKENS],
+                batch[OBS_LANGUAGE_ATTENTION_MASK],
+                state,
+                target,
+                noise,
+                time,
             )  # (B, chunk, flow_dim) squared errors
 
         action_losses = losses[:, :, : self.config.output_features[ACTION].shape[0]]
@@ -295,9 +315,15 @@ class PI0TorquePolicy(TorquePolicyMixin, PI0Policy):
         """
         if config is None:
             config = PreTrainedConfig.from_pretrained(
-                pretrained_name_or_path, force_download=force_download, resume_download=resume_download,
-                proxies=proxies, token=token, cache_dir=cache_dir, local_files_only=local_files_only,
-                revision=revision, **kwargs,
+                pretrained_name_or_path,
+                force_download=force_download,
+                resume_download=resume_download,
+                proxies=proxies,
+                token=token,
+                cache_dir=cache_dir,
+                local_files_only=local_files_only,
+                revision=revision,
+                **kwargs,
             )
         if not isinstance(config, PI0TorqueConfig):
             raise ValueError(
@@ -309,10 +335,18 @@ class PI0TorquePolicy(TorquePolicyMixin, PI0Policy):
             weights = Path(pretrained_name_or_path) / "model.safetensors"
         else:
             weights = hf_hub_download(
-                str(pretrained_name_or_path), "model.safetensors", revision=revision, cache_dir=cache_dir,
-                force_download=force_download, proxies=proxies, token=token, local_files_only=local_files_only,
+                str(pretrained_name_or_path),
+                "model.safetensors",
+                revision=revision,
+                cache_dir=cache_dir,
+                force_download=force_download,
+                proxies=proxies,
+                token=token,
+                local_files_only=local_files_only,
             )
-        logger.info("pi0_torque from %s: %s", pretrained_name_or_path, policy.load_pi0_weights(load_file(weights)))
+        logger.info(
+            "pi0_torque from %s: %s", pretrained_name_or_path, policy.load_pi0_weights(load_file(weights))
+        )
         policy.to(config.device)
         policy.eval()
         return policy
@@ -329,9 +363,9 @@ class PI0TorquePolicy(TorquePolicyMixin, PI0Policy):
         widened = [key for key in WIDENED if widen_into(own, fixed, key)]
         mismatched = [k for k, v in fixed.items() if k in own and own[k].shape != v.shape]
         if mismatched:
+            shapes = [(k, tuple(fixed[k].shape), tuple(own[k].shape)) for k in mismatched]
             raise ValueError(
-                f"These checkpoint tensors do not fit this pi0_torque: "
-                f"{[(k, tuple(fixed[k].shape), tuple(own[k].shape)) for k in mismatched]}. The checkpoint was "
+                f"These checkpoint tensors do not fit this pi0_torque: {shapes}. The checkpoint was "
                 "trained with other effort/state/action dims or model sizes; use data from the same robot "
                 "and the checkpoint's --policy.model_size.*, or train from a plain π0 checkpoint."
             )
@@ -344,10 +378,11 @@ class PI0TorquePolicy(TorquePolicyMixin, PI0Policy):
                 f"({len(unexplained)} and {len(unexpected)} in all)."
             )
         added = sorted({key.split(".")[1] for key in missing})
+        grown = [k.split(".")[1] for k in widened] or "nothing"
         return (
             f"loaded {len(fixed)} tensors; added {added or 'nothing'}; "
-            f"widened {[k.split('.')[1] for k in widened] or 'nothing'} to the {flow_dimension(self.config)}-dim "
-            "flow (pretrained rows copied, new rows N(0, 0.01·sqrt(2/fan_in)), new biases N(0, 1e-3))"
+            f"widened {grown} to the {flow_dimension(self.config)}-dim flow"
+            " (pretrained rows copied, new rows N(0, 0.01·sqrt(2/fan_in)), new biases N(0, 1e-3))"
         )
 
 
@@ -377,15 +412,15 @@ def check_effort_fits(config: PI0TorqueConfig) -> None:
     torque, effort_dim = config.torque, config.torque.effort_dim if config.torque.layout else 0
     state_dim = config.input_features[OBS_STATE].shape[0] if OBS_STATE in config.input_features else 0
     action_dim = config.output_features[ACTION].shape[0]
-    if config.effort_placement is EffortPlacement.DECODER_PRE and torque.use_effort_input:
-        if state_dim + effort_dim > config.max_state_dim:
-            raise ValueError(
-                f"effort_placement=decoder_pre needs state dim {state_dim} + effort dim {effort_dim} <= "
-                f"max_state_dim {config.max_state_dim}. Use effort_placement=decoder_post."
-            )
-    if torque.predict_future_effort and config.future_effort_placement is FutureEffortPlacement.PADDING:
-        if action_dim + effort_dim > config.max_action_dim:
-            raise ValueError(
-                f"future_effort_placement=padding needs action dim {action_dim} + effort dim {effort_dim} <= "
-                f"max_action_dim {config.max_action_dim}. Use future_effort_placement=widen."
-            )
+    decoder_pre = config.effort_placement is EffortPlacement.DECODER_PRE and torque.use_effort_input
+    if decoder_pre and state_dim + effort_dim > config.max_state_dim:
+        raise ValueError(
+            f"effort_placement=decoder_pre needs state dim {state_dim} + effort dim {effort_dim} <= "
+            f"max_state_dim {config.max_state_dim}. Use effort_placement=decoder_post."
+        )
+    padding = config.future_effort_placement is FutureEffortPlacement.PADDING and torque.predict_future_effort
+    if padding and action_dim + effort_dim > config.max_action_dim:
+        raise ValueError(
+            f"future_effort_placement=padding needs action dim {action_dim} + effort dim {effort_dim} <= "
+            f"max_action_dim {config.max_action_dim}. Use future_effort_placement=widen."
+        )

@@ -35,11 +35,17 @@ def make_pi0_torque_pre_post_processors(
 ]:
     check_effort_stats(config, dataset_stats)
     layout = config.torque.layout
-    if config.use_relative_actions and layout is not None and layout.key == OBS_STATE and config.torque.enabled:
+    if (
+        config.use_relative_actions
+        and layout is not None
+        and layout.key == OBS_STATE
+        and config.torque.enabled
+    ):
         raise NotImplementedError(
             "Relative actions read the current observation.state, but with effort recorded inside the "
             "state the dataset returns a window of states. Move effort to its own feature with "
-            "`lerobot-torque-effort-layout --to feature ...`, or train with --policy.use_relative_actions=false."
+            "`lerobot-torque-effort-layout --to feature ...`, or train with "
+            "--policy.use_relative_actions=false."
         )
     relative_step = RelativeActionsProcessorStep(
         enabled=config.use_relative_actions,

@@ -18,7 +18,7 @@ config (`PI0TorqueConfig.effort_placement`, `ACTTorqueConfig.effort_in_vae_encod
 
 import logging
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from lerobot.configs import FeatureType, PolicyFeature
 from lerobot.utils.constants import OBS_STATE
@@ -29,7 +29,7 @@ from lerobot_torque.policies.torque.effort_layout import EffortLayout, EffortSou
 logger = logging.getLogger(__name__)
 
 
-class HistoryMode(str, Enum):
+class HistoryMode(StrEnum):
     """Which effort frames the policy sees, and as how many tokens (paper §4.1-4.2)."""
 
     CURRENT = "current"  # τ_t only (paper §4.1, Table 1)
@@ -37,7 +37,7 @@ class HistoryMode(str, Enum):
     PER_FRAME = "per_frame"  # one token per frame (paper §4.2 "Dec-H", Table 3)
 
 
-class Aggregator(str, Enum):
+class Aggregator(StrEnum):
     """How the effort history is summarised into one token (paper appendix A.10, Table 10)."""
 
     MLP = "mlp"  # Linear(H·D → 2w) → SiLU → Linear(2w → w), paper A.3/A.4
@@ -45,7 +45,7 @@ class Aggregator(str, Enum):
     ATTENTION = "attention"  # a learned query attending over per-frame embeddings
 
 
-class EffortAblation(str, Enum):
+class EffortAblation(StrEnum):
     """Eval-time test of whether a trained policy uses effort (modality neglect check)."""
 
     NONE = "none"
@@ -259,4 +259,3 @@ def warn_if_history_exceeds_episodes(window_span: int, episode_lengths: list[int
         median,
     )
     return True
-

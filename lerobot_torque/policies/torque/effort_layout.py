@@ -10,7 +10,7 @@ In both, the policy's state input is the state without any effort entries.
 
 import logging
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from lerobot.utils.constants import OBS_STATE
 
@@ -19,7 +19,7 @@ from lerobot_torque.constants import EFFORT_SUFFIXES, OBS_EFFORT
 logger = logging.getLogger(__name__)
 
 
-class EffortSource(str, Enum):
+class EffortSource(StrEnum):
     """Where a dataset keeps joint effort."""
 
     AUTO = "auto"  # `observation.effort` if present, else the `*.effort` names of `observation.state`
@@ -72,7 +72,9 @@ class EffortLayout:
                 f"has a {len(other_kept)}-dim one. Use data from the same robot or train a new policy."
             )
         if other.names != self.names:
-            logger.warning("Effort names differ from training (%s) but dims match: %s", self.names, other.names)
+            logger.warning(
+                "Effort names differ from training (%s) but dims match: %s", self.names, other.names
+            )
 
 
 def feature_names(feature: dict) -> list[str] | None:
