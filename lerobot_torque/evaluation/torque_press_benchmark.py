@@ -154,18 +154,13 @@ def evaluate(name: str, checkpoint: Path, preset: Preset, out: Path, extra: list
             ],
             out / "logs" / f"eval_{folder.name}.log",
         )
-    successes = [bool(e["success"]) for e in per_episode(json.loads(info_path.read_text()))]
+    successes = episode_successes(json.loads(info_path.read_text()))
     return SuccessRate(LABELS.get(name, name), sum(successes), len(successes))
 
 
-def per_episode(info: dict) -> list[dict]:
-    """The per-episode records of a `lerobot-eval` `eval_info.json` (one task)."""
-    if "per_episode" in info:
-        return info["per_episode"]
-    found = [
-        episodes for value in info.values() if isinstance(value, dict) for episodes in [per_episode(value)]
-    ]
-    return next(episodes for episodes in found if episodes)
+def episode_successes(info: dict) -> list[bool]:
+    """Per-episode successes of a `lerobot-eval` `eval_info.json` (LeRobot 0.6.1: `per_task` metrics)."""
+    return [bool(success) for task in info["per_task"] for success in task["metrics"]["successes"]]
 
 
 def scripted_rates(preset: Preset) -> list[SuccessRate]:
