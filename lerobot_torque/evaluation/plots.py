@@ -28,7 +28,7 @@ def plot_success(rates: list[SuccessRate], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(rates) + 1.2))
     y = np.arange(len(rates))[::-1]
     percents = [r.percent for r in rates]
-    errors = np.array([[r.percent - r.interval[0], r.interval[1] - r.percent] for r in rates]).T
+    errors = np.array([[r.percent - r.interval[0], r.interval[1] - r.percent] for r in rates]).T.clip(min=0)
     ax.barh(y, percents, xerr=errors, color="tab:blue", ecolor="black", capsize=3)
     ax.set_yticks(y, [f"{r.name} ({r.successes}/{r.episodes})" for r in rates])
     ax.set_xlim(0, 100)

@@ -125,7 +125,7 @@ def train(name: str, demos: Path, preset: Preset, out: Path) -> Path:
                 f"--steps={preset.train_steps}",
                 f"--batch_size={preset.batch_size}",
                 f"--save_freq={preset.train_steps}",
-                "--num_workers=0",
+                "--num_workers=1",
                 "--seed=1",
                 "--log_freq=100",
                 "--policy.push_to_hub=false",
