@@ -21,4 +21,4 @@ test: setup
 	$(VENV)/bin/python -m pytest
 
 demo: setup
-	$(VENV)/bin/python -m lerobot_torque.main_job
+	MUJOCO_GL=$${MUJOCO_GL:-egl} $(VENV)/bin/lerobot-torque-benchmark --preset quick --output-dir results/torque_press_quick

@@ -60,6 +60,22 @@ def check_range(field_name: str, value: tuple[float, float], low: float = 0.0, s
         )
 
 
+def effort_env_features(
+    joints: int, obs_type: str, camera: str, height: int, width: int
+) -> tuple[dict[str, PolicyFeature], dict[str, str]]:
+    """The env features (and their LeRobot keys) of a joint-space task with effort and one camera."""
+    features = {
+        ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(joints,)),
+        "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
+        "effort": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
+    }
+    features_map = {ACTION: ACTION, "agent_pos": OBS_STATE, "effort": OBS_EFFORT}
+    if obs_type == "pixels_agent_pos":
+        features[f"pixels/{camera}"] = PolicyFeature(type=FeatureType.VISUAL, shape=(height, width, 3))
+        features_map[f"pixels/{camera}"] = f"{OBS_IMAGES}.{camera}"
+    return features, features_map
+
+
 @EnvConfig.register_subclass("torque_press")
 @dataclass
 class TorquePressEnvConfig(EnvConfig):
@@ -181,19 +197,10 @@ class TorquePressEnvConfig(EnvConfig):
         if self.encoder_ticks_per_rev < 0:
             raise ValueError(f"--env.encoder_ticks_per_rev must be >= 0, got {self.encoder_ticks_per_rev}.")
 
-        joints = len(PRESS_JOINTS)
-        self.features = {
-            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(joints,)),
-            "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
-            "effort": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
-        }
-        self.features_map = {ACTION: ACTION, "agent_pos": OBS_STATE, "effort": OBS_EFFORT}
-        if self.obs_type == "pixels_agent_pos":
-            self.features[f"pixels/{PRESS_CAMERA}"] = PolicyFeature(
-                type=FeatureType.VISUAL, shape=(self.observation_height, self.observation_width, 3)
-            )
-            self.features_map[f"pixels/{PRESS_CAMERA}"] = f"{OBS_IMAGES}.{PRESS_CAMERA}"
-        else:  # what the camera shows of the scene, the button's position, as LeRobot's env state
+        self.features, self.features_map = effort_env_features(
+            len(PRESS_JOINTS), self.obs_type, PRESS_CAMERA, self.observation_height, self.observation_width
+        )
+        if self.obs_type == "agent_pos":  # what the camera shows of the scene, the button's position
             self.features["environment_state"] = PolicyFeature(type=FeatureType.ENV, shape=(2,))
             self.features_map["environment_state"] = OBS_ENV_STATE
 
@@ -291,18 +298,9 @@ class AlohaInsertionTorqueEnvConfig(EnvConfig):
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"--env.{name} must be >= 0, got {getattr(self, name)}.")
-        joints = len(ALOHA_JOINTS)
-        self.features = {
-            ACTION: PolicyFeature(type=FeatureType.ACTION, shape=(joints,)),
-            "agent_pos": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
-            "effort": PolicyFeature(type=FeatureType.STATE, shape=(joints,)),
-        }
-        self.features_map = {ACTION: ACTION, "agent_pos": OBS_STATE, "effort": OBS_EFFORT}
-        if self.obs_type == "pixels_agent_pos":
-            self.features[f"pixels/{ALOHA_CAMERA}"] = PolicyFeature(
-                type=FeatureType.VISUAL, shape=(self.observation_height, self.observation_width, 3)
-            )
-            self.features_map[f"pixels/{ALOHA_CAMERA}"] = f"{OBS_IMAGES}.{ALOHA_CAMERA}"
+        self.features, self.features_map = effort_env_features(
+            len(ALOHA_JOINTS), self.obs_type, ALOHA_CAMERA, self.observation_height, self.observation_width
+        )
 
     @property
     def gym_kwargs(self) -> dict:

@@ -80,7 +80,7 @@ PRESETS = {
     # The README's main job: ≤ 20 min on 2 CPU cores.
     "quick": Preset(demos=60, train_steps=1500, batch_size=32, eval_episodes=50),
     # The benchmark whose table the README reports.
-    "full": Preset(demos=200, train_steps=8000, batch_size=64, eval_episodes=100),
+    "full": Preset(demos=200, train_steps=5000, batch_size=32, eval_episodes=100),
 }
 
 
