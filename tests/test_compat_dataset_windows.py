@@ -1,6 +1,8 @@
 """The LeRobot 0.6.1 backport of per-key windows: fails loudly if LeRobot's internals change."""
 
 import pickle
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -86,3 +88,19 @@ def test_window_marker_survives_pickling_for_dataloader_workers(synthetic_datase
     dataset = pickle.loads(pickle.dumps(LeRobotDataset("local/x", root=root, delta_timestamps=timestamps)))
     assert dataset.reader._torque_in_memory_keys == frozenset({"observation.effort"})
     assert dataset[3]["observation.effort"].shape == (3 + config.chunk_size, 2)
+
+
+def test_a_spawned_dataloader_worker_gets_the_backport_when_it_receives_the_dataset(synthetic_datasets):
+    """A `spawn` worker is a fresh interpreter: unpickling the dataset must install the patches."""
+    config = torque_config()
+    root = synthetic_datasets["feature"]
+    timestamps = factory.resolve_delta_timestamps(config, LeRobotDataset("local/x", root=root).meta)
+    payload = pickle.dumps(LeRobotDataset("local/x", root=root, delta_timestamps=timestamps))
+    worker = (
+        "import pickle, sys\n"
+        "from lerobot.datasets.dataset_reader import DatasetReader\n"
+        "dataset = pickle.loads(sys.stdin.buffer.read())\n"
+        "print(hasattr(DatasetReader._query_hf_dataset, '__wrapped__'), tuple(dataset[3]['observation.effort'].shape))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", worker], input=payload, capture_output=True, check=True).stdout
+    assert out.decode().split() == ["True", f"({3 + config.chunk_size},", "2)"]

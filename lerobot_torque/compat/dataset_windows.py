@@ -48,11 +48,23 @@ _COLUMNS = "_torque_columns"
 
 
 class EffortWindowTimestamps(dict):
-    """`delta_timestamps` that remembers which keys to serve from memory (survives pickling)."""
+    """`delta_timestamps` that remembers which keys to serve from memory.
+
+    Unpickling it (a DataLoader worker started with `spawn` receives the dataset this way, in a
+    fresh interpreter) installs the patches there too.
+    """
 
     def __init__(self, timestamps: dict, in_memory_keys: frozenset[str]):
         super().__init__(timestamps)
         self.in_memory_keys = in_memory_keys
+
+    def __reduce__(self):
+        return _restore_timestamps, (dict(self), self.in_memory_keys)
+
+
+def _restore_timestamps(timestamps: dict, in_memory_keys: frozenset[str]) -> EffortWindowTimestamps:
+    install()
+    return EffortWindowTimestamps(timestamps, in_memory_keys)
 
 
 def _resolve_with_effort_window(original, cfg, ds_meta):
