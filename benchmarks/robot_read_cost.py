@@ -16,17 +16,17 @@ not depend on it. Nothing here measures a real arm.
 
 import argparse
 import logging
-import platform
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from lerobot_torque.evaluation.machine import machine_line
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # for tests.robots.fake_feetech_port, shared with the tests
 
-import lerobot  # noqa: E402
 from lerobot.motors import MotorCalibration  # noqa: E402
 from lerobot.robots.so_follower import SO100Follower, SO100FollowerConfig  # noqa: E402
 
@@ -120,9 +120,8 @@ def main() -> None:
     results = measure(args.steps, args.rounds, args.latency_ms / 1e3)
     base = results[BASELINE]
     print(f"# {' '.join(sys.argv)}")
-    machine = f"{platform.machine()} {platform.processor() or platform.system()}"
     print(
-        f"# LeRobot {lerobot.__version__}, Python {platform.python_version()}, {machine}; {args.rounds} "
+        f"# {machine_line()}; {args.rounds} "
         f"rounds x {args.steps} steps per variant, 1 Mbaud, {args.latency_ms} ms per transaction; "
         "one step = get_observation + send_action"
     )

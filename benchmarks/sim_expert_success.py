@@ -9,17 +9,16 @@ failed, the command, versions and machine.
 """
 
 import argparse
-import platform
 import shlex
 import sys
 import time
 from dataclasses import replace
-from importlib.metadata import version
 
 from lerobot.envs.factory import make_env_config
 
 import lerobot_torque  # noqa: F401  (registers the env types)
 from lerobot_torque.envs.scripted import scripted_task
+from lerobot_torque.evaluation.machine import machine_line
 from lerobot_torque.evaluation.statistics import wilson_interval
 
 
@@ -56,10 +55,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.env_type} scripted expert: {successes}/{args.episodes} = {rate:.1f} % "
         f"[95 % Wilson {100 * low:.1f}, {100 * high:.1f}], seeds {args.seed}..{last}, failed {failed}"
     )
-    print(
-        f"lerobot {version('lerobot')}, mujoco {version('mujoco')}, python {platform.python_version()}, "
-        f"{platform.machine()}, {time.time() - start:.0f} s"
-    )
+    print(f"{machine_line()}, {time.time() - start:.0f} s")
 
 
 if __name__ == "__main__":

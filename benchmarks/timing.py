@@ -1,12 +1,11 @@
 """Side-by-side timing shared by the benchmarks: interleaved calls, medians, a ratio table."""
 
-import platform
 import statistics
 import time
 
 import torch
 
-from lerobot import __version__ as lerobot_version
+from lerobot_torque.evaluation.machine import machine_line
 
 
 def timed(function, *args) -> float:
@@ -37,10 +36,7 @@ def interleaved_medians(tasks: dict[str, list], repeats: int) -> dict[str, float
 def print_ratio_table(title: str, base: str, ours: str, rows: list[tuple[str, float, float, str]]) -> None:
     """Print `| measure | base | ours | ratio ours/base | target |` with the machine it ran on."""
     print(title)
-    print(
-        f"lerobot {lerobot_version}, torch {torch.__version__}, {platform.machine()}, "
-        f"{torch.get_num_threads()} torch threads"
-    )
+    print(f"{machine_line()}, {torch.get_num_threads()} torch thread(s)")
     print(f"| measure | {base} | {ours} | ratio {ours}/{base} | target |\n|---|---|---|---|---|")
     for label, base_value, ours_value, target in rows:
         print(f"| {label} | {base_value:.4g} | {ours_value:.4g} | {ours_value / base_value:.3f} | {target} |")

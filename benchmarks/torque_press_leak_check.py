@@ -27,12 +27,10 @@ Runs in a few minutes on 2 CPU cores with the defaults (state-only env, no rende
 from __future__ import annotations
 
 import argparse
-import platform
 import shlex
 import sys
 import time
 from dataclasses import dataclass, field
-from importlib.metadata import version
 
 import numpy as np
 import torch
@@ -48,6 +46,7 @@ from lerobot_torque.envs.press_baselines import (
     rollout,
 )
 from lerobot_torque.envs.torque_press import TorquePressEnv
+from lerobot_torque.evaluation.machine import machine_line
 from lerobot_torque.evaluation.statistics import wilson_interval
 
 # --- inputs of the learners -------------------------------------------------------------------------
@@ -425,10 +424,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{bool(effort_rows) and effort_rows[0]['low'] > best_blind['high']}"
     )
     print(
-        f"lerobot_torque leak check, lerobot {version('lerobot')}, mujoco {version('mujoco')}, "
-        f"torch {torch.__version__}, numpy {np.__version__}, python "
-        f"{platform.python_version()}, {platform.machine()} {platform.processor() or ''} "
-        f"{torch.get_num_threads()} torch thread(s), {time.time() - start:.0f} s"
+        f"lerobot_torque leak check, {machine_line()}, {torch.get_num_threads()} torch thread(s), "
+        f"{time.time() - start:.0f} s"
     )
 
 

@@ -6,7 +6,9 @@ from lerobot_torque.evaluation.torque_press_benchmark import episode_successes, 
 
 def test_successes_are_read_from_lerobot_evals_per_task_metrics():
     info = {  # LeRobot 0.6.1's eval_info.json, trimmed
-        "per_task": [{"task_group": "torque_press", "task_id": 0, "metrics": {"successes": [True, False, True]}}],
+        "per_task": [
+            {"task_group": "torque_press", "task_id": 0, "metrics": {"successes": [True, False, True]}},
+        ],
         "overall": {"pc_success": 66.7},
     }
     assert episode_successes(info) == [True, False, True]

@@ -39,20 +39,26 @@ def plot_success(rates: list[SuccessRate], path: Path) -> None:
     plt.close(fig)
 
 
-def rollout(checkpoint: Path, seed: int, env_flags: dict) -> Episode:
+def load_trained_policy(checkpoint: Path) -> tuple:
+    """The policy at `checkpoint` with its saved pre- and postprocessor, as `lerobot-eval` loads them."""
+    from lerobot.configs import PreTrainedConfig
+    from lerobot.policies.factory import get_policy_class, make_pre_post_processors
+
+    config = PreTrainedConfig.from_pretrained(checkpoint)
+    policy = get_policy_class(config.type).from_pretrained(checkpoint, config=config).eval()
+    return policy, *make_pre_post_processors(config, pretrained_path=str(checkpoint))
+
+
+def rollout(trained: tuple, seed: int, env_flags: dict) -> Episode:
     """Run a trained policy for one `torque_press` episode as `lerobot-eval` does, recording effort."""
     import torch
 
-    from lerobot.configs import PreTrainedConfig
     from lerobot.envs.utils import preprocess_observation
-    from lerobot.policies.factory import get_policy_class, make_pre_post_processors
 
     from lerobot_torque.envs.configs import TorquePressEnvConfig
     from lerobot_torque.envs.torque_press import TorquePressEnv
 
-    config = PreTrainedConfig.from_pretrained(checkpoint)
-    policy = get_policy_class(config.type).from_pretrained(checkpoint, config=config).eval()
-    preprocessor, postprocessor = make_pre_post_processors(config, pretrained_path=str(checkpoint))
+    policy, preprocessor, postprocessor = trained
     env = TorquePressEnv(TorquePressEnvConfig(**env_flags))
     observation, info = env.reset(seed=seed)
     policy.reset()
@@ -68,19 +74,24 @@ def rollout(checkpoint: Path, seed: int, env_flags: dict) -> Episode:
     return Episode(seed, np.array(efforts), np.array(forces), bool(info["is_success"]))
 
 
-def find_outcomes(checkpoint: Path, first_seed: int, env_flags: dict, tries: int = 20) -> list[Episode]:
+def find_outcomes(trained: tuple, first_seed: int, env_flags: dict, tries: int = 20) -> list[Episode]:
     """The first success and the first failure among `tries` episodes (either may be missing)."""
     found: dict[bool, Episode] = {}
     for seed in range(first_seed, first_seed + tries):
-        episode = rollout(checkpoint, seed, env_flags)
+        episode = rollout(trained, seed, env_flags)
         found.setdefault(episode.success, episode)
         if len(found) == 2:
             break
     return [found[outcome] for outcome in (True, False) if outcome in found]
 
 
-def plot_effort_traces(checkpoint: Path, path: Path, first_seed: int, env_flags: dict | None = None) -> None:
-    """Joint effort and button force over a success and a failure of the policy at `checkpoint`."""
+def plot_effort_traces(
+    checkpoint: Path, path: Path, first_seed: int, env_flags: dict | None = None, tries: int = 20
+) -> None:
+    """Joint effort and button force over a success and a failure of the policy at `checkpoint`.
+
+    Episodes from `first_seed` on are replayed until both outcomes were seen or `tries` ran out.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,7 +101,8 @@ def plot_effort_traces(checkpoint: Path, path: Path, first_seed: int, env_flags:
 
     env_flags = env_flags or {"obs_type": "agent_pos"}
     band = TorquePressEnvConfig(**env_flags).force_band
-    episodes = find_outcomes(checkpoint, first_seed, env_flags)
+    trained = load_trained_policy(checkpoint)
+    episodes = find_outcomes(trained, first_seed, env_flags, tries)
     fig, axes = plt.subplots(2, len(episodes), figsize=(5 * len(episodes), 5), sharex=True, squeeze=False)
     for column, episode in enumerate(episodes):
         t = np.arange(len(episode.force)) / TorquePressEnvConfig(**env_flags).fps
@@ -104,9 +116,7 @@ def plot_effort_traces(checkpoint: Path, path: Path, first_seed: int, env_flags:
         axes[1, column].set_ylabel("button force (N)")
         axes[1, column].set_xlabel("time (s)")
         axes[1, column].legend()
-    fig.suptitle(
-        f"act_torque on torque_press: {checkpoint.parts[-4] if len(checkpoint.parts) > 4 else checkpoint}"
-    )
+    fig.suptitle(f"{trained[0].config.type} on torque_press")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

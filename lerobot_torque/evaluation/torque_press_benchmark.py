@@ -22,7 +22,6 @@ step at 96×96. The env then reports what the camera shows of the scene, the but
 
 import argparse
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -30,9 +29,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from lerobot_torque.evaluation.machine import machine_line
 from lerobot_torque.evaluation.statistics import SuccessRate
 
-logger = logging.getLogger(__name__)
 BIN = Path(sys.executable).parent
 EVAL_SEED = 100_000  # evaluation env seeds start here; demonstrations use seeds from 0
 
@@ -86,7 +85,7 @@ PRESETS = {
 
 def run(command: list[str], log: Path) -> None:
     """Run a command, its output to `log`; raise with the log's tail when it fails."""
-    logger.info("$ %s", " ".join(command))
+    print(f"$ {' '.join(command)}\n  (output: {log})", flush=True)
     env = {**os.environ, "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl"), "OMP_NUM_THREADS": "1"}
     with log.open("w") as out:
         result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -184,9 +183,8 @@ def markdown_table(rates: list[SuccessRate]) -> str:
     lines = ["| policy | success | 95 % Wilson CI (%) |", "|---|---|---|"]
     for rate in rates:
         low, high = rate.interval
-        lines.append(
-            f"| {rate.name} | {rate.successes}/{rate.episodes} ({rate.percent:.0f} %) | [{low:.1f}, {high:.1f}] |"
-        )
+        success = f"{rate.successes}/{rate.episodes} ({rate.percent:.0f} %)"
+        lines.append(f"| {rate.name} | {success} | [{low:.1f}, {high:.1f}] |")
     return "\n".join(lines)
 
 
@@ -199,11 +197,13 @@ def verdicts(rates: dict[str, SuccessRate]) -> list[str]:
     checks = [
         (
             gap >= 40 and torque.separated_above(act),
-            f"act_torque − act = {gap:+.0f} points, intervals separated: {torque.separated_above(act)} (target ≥ 40, separated)",
+            f"act_torque − act = {gap:+.0f} points, intervals separated: {torque.separated_above(act)} "
+            "(target ≥ 40, separated)",
         ),
         (
             zero.percent <= act.percent,
-            f"zeroed effort {zero.percent:.0f} % ≤ act {act.percent:.0f} % (the policy falls back without effort)",
+            f"zeroed effort {zero.percent:.0f} % ≤ act {act.percent:.0f} % "
+            "(the policy falls back without effort)",
         ),
         (
             leak.percent <= 60,
@@ -223,7 +223,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
     parser.add_argument("--output-dir", type=Path, help="default: results/torque_press_<preset>")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     preset = PRESETS[args.preset]
     out = args.output_dir or Path("results") / f"torque_press_{args.preset}"
     (out / "logs").mkdir(parents=True, exist_ok=True)
@@ -255,8 +254,8 @@ def main(argv: list[str] | None = None) -> None:
     plot_effort_traces(checkpoints["act_torque"], out / "effort_traces.png", first_seed=EVAL_SEED)
     minutes = (time.time() - start) / 60
     report = (
-        f"torque_press benchmark, preset `{args.preset}` ({asdict(preset)}), evaluation seeds from {EVAL_SEED}, "
-        f"{minutes:.0f} min\n\n{table}\n\n" + "\n".join(verdicts(rates))
+        f"torque_press benchmark, preset `{args.preset}` ({asdict(preset)}), evaluation seeds from "
+        f"{EVAL_SEED}, {minutes:.0f} min\n{machine_line()}\n\n{table}\n\n" + "\n".join(verdicts(rates))
     )
     (out / "results.md").write_text(report + "\n")
     (out / "results.json").write_text(json.dumps({k: asdict(v) for k, v in rates.items()}, indent=2))

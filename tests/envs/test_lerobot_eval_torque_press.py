@@ -16,6 +16,8 @@ from lerobot.scripts.lerobot_eval import rollout
 
 from lerobot_torque.constants import OBS_EFFORT
 from lerobot_torque.envs.demos import SimDemosConfig, write_demos
+from lerobot_torque.evaluation.plots import load_trained_policy, plot_effort_traces
+from lerobot_torque.evaluation.plots import rollout as replay_episode
 from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePolicy
 from tests.envs.press_fixtures import IMAGE, SHORT_EPISODE, make_config
 from tests.tiny import lerobot_train_args
@@ -126,3 +128,20 @@ def test_effort_reaches_the_policy_history_at_every_step(checkpoint):
         np.testing.assert_allclose(slope * x + intercept, y, atol=1e-4)
         assert slope > 0
     vector_env.close()
+
+
+def test_effort_trace_plot_replays_the_policy_with_the_envs_effort(checkpoint, tmp_path):
+    """The benchmark's trace plot: closed-loop episodes, reproducible per seed, effort of every step."""
+    env_flags = {
+        "obs_type": "pixels_agent_pos",
+        "observation_height": IMAGE,
+        "observation_width": IMAGE,
+        "episode_length": SHORT_EPISODE,
+    }
+    trained = load_trained_policy(checkpoint)
+    first, again = (replay_episode(trained, seed=3, env_flags=env_flags) for _ in range(2))
+    assert first.effort.shape == (SHORT_EPISODE, 2) and first.force.shape == (SHORT_EPISODE,)
+    assert np.isfinite(first.effort).all() and np.abs(first.effort).max() > 0
+    np.testing.assert_array_equal(first.effort, again.effort)
+    plot_effort_traces(checkpoint, tmp_path / "traces.png", first_seed=3, env_flags=env_flags, tries=2)
+    assert (tmp_path / "traces.png").stat().st_size > 10_000
