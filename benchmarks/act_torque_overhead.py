@@ -3,10 +3,10 @@
 Targets (issue 2): data-loader throughput act_torque/act >= 0.95; train-step and inference time
 ratios act_torque/act <= 1.05. Both policies use ACT's default architecture (ResNet18, dim 512,
 chunk 100) on the same synthetic video dataset; act_torque uses its defaults (10-frame effort
-history over 2 s as one token, future effort over the chunk). Measurements alternate between
-the two policies and report medians, so machine load affects both alike.
+history over 2 s as one token, future effort over the chunk). Rounds alternate act, act again
+(the control, showing the noise left) and act_torque; see `timing.py`.
 
-    python benchmarks/act_torque_overhead.py [--layout state|feature] [--repeats 5]
+    python benchmarks/act_torque_overhead.py [--layout state|feature] [--rounds 20]
 """
 
 import argparse
@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from timing import interleaved_medians, print_ratio_table, train_step
+from timing import measure, print_ratio_table, train_step
 
 from lerobot.datasets import LeRobotDataset, factory
 from lerobot.policies.act.configuration_act import ACTConfig
@@ -38,7 +38,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--layout", choices=["state", "feature"], default="state")
-    parser.add_argument("--repeats", type=int, default=10, help="train steps per policy (x4 for the others)")
+    parser.add_argument(
+        "--rounds", type=int, default=20, help="train-step rounds (x4 for loading and inference)"
+    )
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (1: least noise on a busy machine)"
@@ -67,48 +69,59 @@ def main() -> None:
         processors = {
             name: make_pre_post_processors(c, dataset_stats=meta.stats)[0] for name, c in configs.items()
         }
-        generator = torch.Generator().manual_seed(0)
-        loaders = {
-            name: iter(
-                torch.utils.data.DataLoader(ds, batch_size=args.batch_size, shuffle=True, generator=generator)
+
+        def loader(name: str):  # the same shuffled sample order for all: decoding cost varies per sample
+            generator = torch.Generator().manual_seed(0)
+            return iter(
+                torch.utils.data.DataLoader(
+                    datasets[name], batch_size=args.batch_size, shuffle=True, generator=generator
+                )
             )
-            for name, ds in datasets.items()
-        }
-        batches = {name: processors[name](dict(next(loader))) for name, loader in loaders.items()}
+
+        batches = {name: processors[name](dict(next(loader(name)))) for name in configs}
         optimizers = {name: torch.optim.AdamW(p.parameters(), lr=1e-5) for name, p in policies.items()}
         plain = LeRobotDataset("local/bench", root=root)
-        frames = [processors["act"]({k: v[None] if torch.is_tensor(v) else v for k, v in plain[0].items()})]
+        frame = processors["act"]({k: v[None] if torch.is_tensor(v) else v for k, v in plain[0].items()})
 
-        load = interleaved_medians({name: [next, loaders[name]] for name in configs}, args.repeats * 4)
+        measures = [
+            measure(
+                "data loader throughput (samples/s)",
+                [next, loader("act")],
+                [next, loader("act_torque")],
+                args.rounds * 4,
+                ">= 0.95",
+                control=[next, loader("act")],
+                samples_per_call=args.batch_size,
+            )
+        ]
         for policy in policies.values():
             policy.train()
-        train = interleaved_medians(
-            {name: [train_step, policies[name], optimizers[name], batches[name]] for name in configs},
-            args.repeats,
+        measures.append(
+            measure(
+                "train step (s)",
+                *([train_step, policies[name], optimizers[name], batches[name]] for name in configs),
+                args.rounds,
+                "<= 1.05",
+            )
         )
         for policy in policies.values():
             policy.eval()
             policy.reset()
         with torch.no_grad():  # n_action_steps=1: one forward per control step, history included
-            infer = interleaved_medians(
-                {name: [policies[name].select_action, dict(frames[0])] for name in configs}, args.repeats * 4
+            measures.append(
+                measure(
+                    "inference per control step (s)",
+                    *([policies[name].select_action, dict(frame)] for name in configs),
+                    args.rounds * 4,
+                    "<= 1.05",
+                )
             )
 
-    rows = [
-        (
-            "data loader throughput (samples/s)",
-            args.batch_size / load["act"],
-            args.batch_size / load["act_torque"],
-            ">= 0.95",
-        ),
-        ("train step (s)", train["act"], train["act_torque"], "<= 1.05"),
-        ("inference per control step (s)", infer["act"], infer["act_torque"], "<= 1.05"),
-    ]
     title = (
-        f"act_torque vs act — {args.layout} layout, 2 cameras 96x96, batch {args.batch_size}, "
-        f"medians of {args.repeats} interleaved train steps ({4 * args.repeats} loads and inferences)"
+        f"act_torque vs act — {args.layout} layout, 2 cameras 96x96, batch {args.batch_size}; "
+        f"ratios are medians of per-round ratios"
     )
-    print_ratio_table(title, "act", "act_torque", rows)
+    print_ratio_table(title, "act", "act_torque", measures)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,15 @@ appendix A.8 Table 8) and train-step ratio <= 1.03. The token counts are π0's r
 at 224×224 → 3×256 image tokens, 48 language tokens, chunk 50, 10 Euler steps) for an ALOHA-sized
 robot (14 joints, 14 efforts); only widths and depths are reduced so it runs on a CPU. pi0_torque
 runs the paper's final model (effort history as one decoder token, future effort in the flow).
-Measurements alternate between the two policies and report medians.
+Rounds alternate pi0, pi0 again (the control, showing the noise left) and pi0_torque; see `timing.py`.
 
-    python benchmarks/pi0_torque_overhead.py [--repeats 6]
+    python benchmarks/pi0_torque_overhead.py [--rounds 20]
 """
 
 import argparse
 
 import torch
-from timing import interleaved_medians, print_ratio_table, train_step
+from timing import measure, print_ratio_table, train_step
 
 from lerobot.configs import FeatureType, PolicyFeature
 from lerobot.policies.pi0.configuration_pi0 import PI0Config
@@ -69,7 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--repeats", type=int, default=6, help="train steps per policy (x2 for inference)")
+    parser.add_argument("--rounds", type=int, default=20, help="train-step rounds (x2 for inference)")
     parser.add_argument("--batch-size", type=int, default=2)
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (1: least noise on a busy machine)"
@@ -99,29 +99,29 @@ def main() -> None:
     for policy in policies.values():
         policy.train()
     optimizers = {name: torch.optim.AdamW(p.parameters(), lr=1e-5) for name, p in policies.items()}
-    train = interleaved_medians(
-        {name: [train_step, p, optimizers[name], dict(train_batch)] for name, p in policies.items()},
-        args.repeats,
+    train = measure(
+        "train step (s)",
+        *([train_step, p, optimizers[name], dict(train_batch)] for name, p in policies.items()),
+        args.rounds,
+        "<= 1.03",
     )
     for policy in policies.values():
         policy.eval()
         policy.reset()
     with torch.no_grad():
-        infer = interleaved_medians(
-            {name: [p.predict_action_chunk, dict(live)] for name, p in policies.items()}, 2 * args.repeats
+        infer = measure(
+            "inference latency, chunk of 50 (s)",
+            *([p.predict_action_chunk, dict(live)] for p in policies.values()),
+            2 * args.rounds,
+            "<= 1.02 (paper 1.036)",
         )
     params = {name: sum(p.numel() for p in policy.parameters()) for name, policy in policies.items()}
-    rows = [
-        ("inference latency, chunk of 50 (s)", infer["pi0"], infer["pi0_torque"], "<= 1.02 (paper 1.036)"),
-        ("train step (s)", train["pi0"], train["pi0_torque"], "<= 1.03"),
-        ("parameters", params["pi0"], params["pi0_torque"], "-"),
-    ]
     title = (
         f"pi0_torque vs pi0 — reduced widths/depths {SIZE}, 3 cameras 224x224, {TOKENS} language tokens, "
-        f"batch {args.batch_size} (train) / 1 (inference), medians of {args.repeats} train steps and "
-        f"{2 * args.repeats} inferences, interleaved"
+        f"batch {args.batch_size} (train) / 1 (inference); ratios are medians of per-round ratios; "
+        f"parameters: pi0 {params['pi0']:,}, pi0_torque {params['pi0_torque']:,}"
     )
-    print_ratio_table(title, "pi0", "pi0_torque", rows)
+    print_ratio_table(title, "pi0", "pi0_torque", [infer, train])
 
 
 if __name__ == "__main__":

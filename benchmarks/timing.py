@@ -1,17 +1,17 @@
-"""Side-by-side timing shared by the benchmarks: interleaved calls, medians, a ratio table."""
+"""Side-by-side timing shared by the benchmarks: paired rounds, a control, a ratio table.
+
+Each round times the base, the base again (the control) and ours, in alternating order, on the
+same inputs. A ratio is the median over rounds of the per-round ratio, so slow phases of a shared
+machine cancel out; the control's ratio (base against itself) shows how much noise is left.
+"""
 
 import statistics
 import time
+from dataclasses import dataclass
 
 import torch
 
 from lerobot_torque.evaluation.machine import machine_line
-
-
-def timed(function, *args) -> float:
-    start = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - start
 
 
 def train_step(policy, optimizer, batch: dict) -> None:
@@ -21,22 +21,65 @@ def train_step(policy, optimizer, batch: dict) -> None:
     optimizer.step()
 
 
-def interleaved_medians(tasks: dict[str, list], repeats: int) -> dict[str, float]:
-    """Median seconds per call of each named `[function, *args]`, alternating tasks (and their
-    order) every round so machine load affects all alike."""
+@dataclass
+class Measure:
+    """Seconds per call of the base, the base again and ours, one entry per round.
+
+    With `samples_per_call` the table shows throughput (samples/s) and the ratio of throughputs.
+    """
+
+    label: str
+    base: list[float]
+    control: list[float]
+    ours: list[float]
+    target: str
+    samples_per_call: int | None = None
+
+    def ratio(self, times: list[float]) -> float:
+        pairs = zip(self.base, times, strict=True)
+        return statistics.median(b / t if self.samples_per_call else t / b for b, t in pairs)
+
+    def value(self, times: list[float]) -> float:
+        seconds = statistics.median(times)
+        return self.samples_per_call / seconds if self.samples_per_call else seconds
+
+
+def measure(
+    label: str,
+    base: list,
+    ours: list,
+    rounds: int,
+    target: str,
+    control: list | None = None,
+    samples_per_call: int | None = None,
+) -> Measure:
+    """Time `[function, *args]` of the base, the control (default: the base) and ours per round.
+
+    Stateful calls (a data-loader iterator) need their own control so that every round sees the
+    same inputs in all three.
+    """
+    tasks = {"base": base, "control": control or base, "ours": ours}
     times: dict[str, list[float]] = {name: [] for name in tasks}
-    names = list(tasks)
-    for round_index in range(repeats):
-        for name in names if round_index % 2 == 0 else reversed(names):
+    order = list(tasks)
+    for round_index in range(rounds):
+        for name in order if round_index % 2 == 0 else reversed(order):
             function, *args = tasks[name]
-            times[name].append(timed(function, *args))
-    return {name: statistics.median(values) for name, values in times.items()}
+            start = time.perf_counter()
+            function(*args)
+            times[name].append(time.perf_counter() - start)
+    return Measure(label, times["base"], times["control"], times["ours"], target, samples_per_call)
 
 
-def print_ratio_table(title: str, base: str, ours: str, rows: list[tuple[str, float, float, str]]) -> None:
-    """Print `| measure | base | ours | ratio ours/base | target |` with the machine it ran on."""
+def print_ratio_table(title: str, base: str, ours: str, measures: list[Measure]) -> None:
+    """Print the measures as a Markdown table, with the machine it ran on."""
     print(title)
     print(f"{machine_line()}, {torch.get_num_threads()} torch thread(s)")
-    print(f"| measure | {base} | {ours} | ratio {ours}/{base} | target |\n|---|---|---|---|---|")
-    for label, base_value, ours_value, target in rows:
-        print(f"| {label} | {base_value:.4g} | {ours_value:.4g} | {ours_value / base_value:.3f} | {target} |")
+    print(
+        f"| measure | rounds | {base} | {ours} | ratio {ours}/{base} | target | control: {base}/{base} |\n"
+        "|---|---|---|---|---|---|---|"
+    )
+    for m in measures:
+        print(
+            f"| {m.label} | {len(m.base)} | {m.value(m.base):.4g} | {m.value(m.ours):.4g} | "
+            f"{m.ratio(m.ours):.3f} | {m.target} | {m.ratio(m.control):.3f} |"
+        )

@@ -16,7 +16,7 @@ Sources:
 
 from dataclasses import dataclass
 
-from lerobot.motors import MotorCalibration
+from lerobot.motors import Motor, MotorCalibration, MotorNormMode
 
 JOINTS = ["waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wrist_rotate", "gripper"]
 ARM_JOINTS = JOINTS[:-1]
@@ -65,6 +65,12 @@ WIDOWX_MOTORS = {
     "wrist_rotate": MotorSpec(8, "xl430-w250", 0),
     "gripper": MotorSpec(9, "xc430-w150", 0),
 }
+
+
+def bus_motors(specs: dict[str, MotorSpec]) -> dict[str, Motor]:
+    """LeRobot `Motor`s of a motor table; the arms read raw position units and convert them to rad."""
+    return {name: Motor(spec.id, spec.model, MotorNormMode.DEGREES) for name, spec in specs.items()}
+
 
 # Gripper joint angles (rad) of the original ALOHA, gym_aloha/constants.py.
 VIPERX_GRIPPER_CLOSED_RAD = -0.6213  # PUPPET_GRIPPER_JOINT_CLOSE

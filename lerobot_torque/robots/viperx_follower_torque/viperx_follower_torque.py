@@ -23,7 +23,6 @@ import numpy as np
 
 from lerobot.cameras import make_cameras_from_configs
 from lerobot.lerobot_types import RobotAction, RobotObservation
-from lerobot.motors import Motor, MotorNormMode
 from lerobot.motors.dynamixel import OperatingMode
 from lerobot.robots.robot import Robot
 from lerobot.robots.utils import ensure_safe_goal_position
@@ -52,6 +51,7 @@ from lerobot_torque.robots.interbotix import (
     SHADOWS,
     VELOCITY_LIMIT,
     VIPERX_MOTORS,
+    bus_motors,
     factory_calibration,
     gripper_radians_to_normalized,
     normalized_to_gripper_radians,
@@ -90,10 +90,7 @@ class ViperXFollowerTorque(Robot):
         self.config = config
         self.bus = DynamixelEffortBus(
             port=config.port,
-            motors={
-                name: Motor(spec.id, spec.model, MotorNormMode.DEGREES)
-                for name, spec in VIPERX_MOTORS.items()
-            },
+            motors=bus_motors(VIPERX_MOTORS),
             calibration=self.calibration,
         )
         self.cameras = make_cameras_from_configs(config.cameras)

@@ -11,7 +11,6 @@ import logging
 from functools import cached_property
 
 from lerobot.lerobot_types import RobotAction
-from lerobot.motors import Motor, MotorNormMode
 from lerobot.motors.dynamixel import DynamixelMotorsBus
 from lerobot.teleoperators.teleoperator import Teleoperator
 from lerobot.utils.decorators import check_if_already_connected, check_if_not_connected
@@ -21,6 +20,7 @@ from lerobot_torque.robots.interbotix import (
     GRIPPER,
     JOINTS,
     WIDOWX_MOTORS,
+    bus_motors,
     factory_calibration,
     gripper_radians_to_normalized,
 )
@@ -40,10 +40,7 @@ class WidowXLeader(Teleoperator):
         self.config = config
         self.bus = DynamixelMotorsBus(
             port=config.port,
-            motors={
-                name: Motor(spec.id, spec.model, MotorNormMode.DEGREES)
-                for name, spec in WIDOWX_MOTORS.items()
-            },
+            motors=bus_motors(WIDOWX_MOTORS),
             calibration=self.calibration,
         )
 
