@@ -20,6 +20,8 @@ from lerobot_torque.evaluation.plots import load_trained_policy, plot_effort_tra
 from lerobot_torque.evaluation.plots import rollout as replay_episode
 from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePolicy
 from tests.envs.press_fixtures import IMAGE, SHORT_EPISODE, make_config
+from tests.fake_hub import publish_paligemma_tokenizer
+from tests.test_pi0_lerobot_train import pi0_train_args
 from tests.tiny import lerobot_train_args
 
 pytestmark = pytest.mark.slow
@@ -42,25 +44,31 @@ def run(command: str, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory) -> Path:
-    """A tiny act_torque trained 2 steps by `lerobot-train` on 2 scripted torque_press episodes."""
-    base = tmp_path_factory.mktemp("press_eval")
+def press_demos(tmp_path_factory) -> Path:
+    """Two scripted torque_press episodes with a camera, written by the demo writer."""
     env = make_config(
         obs_type="pixels_agent_pos",
         observation_height=IMAGE,
         observation_width=IMAGE,
         episode_length=SHORT_EPISODE,
     )
+    root = tmp_path_factory.mktemp("press_demos") / "press"
     dataset, _ = write_demos(
-        SimDemosConfig(
-            env=env, repo_id="local/press", root=str(base / "press"), num_episodes=2, keep_failed=True
-        )
+        SimDemosConfig(env=env, repo_id="local/press", root=str(root), num_episodes=2, keep_failed=True)
     )
-    run("lerobot-train", *lerobot_train_args(Path(dataset.root), base / "train", steps=2))
-    return base / "train" / "checkpoints" / "last" / "pretrained_model"
+    return Path(dataset.root)
 
 
-def test_lerobot_eval_runs_act_torque_on_torque_press(checkpoint, tmp_path):
+@pytest.fixture(scope="module")
+def checkpoint(press_demos, tmp_path_factory) -> Path:
+    """A tiny act_torque trained 2 steps by `lerobot-train` on the scripted episodes."""
+    output = tmp_path_factory.mktemp("press_eval") / "train"
+    run("lerobot-train", *lerobot_train_args(press_demos, output, steps=2))
+    return output / "checkpoints" / "last" / "pretrained_model"
+
+
+def lerobot_eval(checkpoint: Path, output_dir: Path) -> dict:
+    """`lerobot-eval` on 2 short torque_press episodes; its eval_info.json."""
     run(
         "lerobot-eval",
         f"--policy.path={checkpoint}",
@@ -69,13 +77,28 @@ def test_lerobot_eval_runs_act_torque_on_torque_press(checkpoint, tmp_path):
         "--eval.batch_size=2",
         "--eval.use_async_envs=false",
         "--policy.device=cpu",
-        f"--output_dir={tmp_path}",
+        f"--output_dir={output_dir}",
     )
-    info = json.loads((tmp_path / "eval_info.json").read_text())
+    return json.loads((output_dir / "eval_info.json").read_text())
+
+
+def test_lerobot_eval_runs_act_torque_on_torque_press(checkpoint, tmp_path):
+    info = lerobot_eval(checkpoint, tmp_path)
     assert info["overall"]["n_episodes"] == 2
     assert 0.0 <= info["overall"]["pc_success"] <= 100.0
     assert len(info["per_task"][0]["metrics"]["successes"]) == 2
     assert all(Path(path).exists() for path in info["overall"]["video_paths"])
+
+
+def test_lerobot_eval_runs_a_tiny_pi0_torque_on_torque_press(press_demos, tmp_path):
+    """π0 with the local PaliGemma tokenizer stand-in: trained, then evaluated in the env."""
+    publish_paligemma_tokenizer()
+    run("lerobot-train", *pi0_train_args(press_demos, tmp_path / "train"))
+    checkpoint = tmp_path / "train" / "checkpoints" / "last" / "pretrained_model"
+    assert json.loads((checkpoint / "config.json").read_text())["type"] == "pi0_torque"
+    info = lerobot_eval(checkpoint, tmp_path / "eval")
+    assert info["overall"]["n_episodes"] == 2
+    assert len(info["per_task"][0]["metrics"]["successes"]) == 2
 
 
 def test_effort_reaches_the_policy_history_at_every_step(checkpoint):
