@@ -84,7 +84,7 @@ def dataset_features(task: ScriptedTask, env_config: EnvConfig, use_videos: bool
                 "names": ["height", "width", "channels"],
             }
         else:
-            names = task.names[key]
+            names = task.names(env_config)[key]
             features[key] = {"dtype": "float32", "shape": (len(names),), "names": list(names)}
     return features
 

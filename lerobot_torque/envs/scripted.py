@@ -31,12 +31,24 @@ class DemoExpert(Protocol):
         """Called after each env step, so the expert can follow what was really executed."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScriptedTask:
     make_env: Callable[[EnvConfig], Any]
     make_expert: Callable[[Any, dict], DemoExpert]
-    names: dict[str, list[str]]
+    names: Callable[[EnvConfig], dict[str, list[str]]]
     card_kwargs: Callable[[EnvConfig, list[int], int, int, bool], dict]
+
+
+def expert_and_eval_lines(
+    config: EnvConfig, expert: str, successes: int, attempts: int, keep_failed: bool
+) -> str:
+    """The card's closing lines shared by every task: expert success and how to evaluate."""
+    return f"""- Scripted {expert}: success {successes}/{attempts} attempts; failed episodes were
+  {"kept" if keep_failed else "dropped"}.
+
+Evaluate a policy trained on it with the same env options:
+`lerobot-eval --policy.path=<checkpoint> {env_options(config)}`.
+"""
 
 
 # --- torque_press -----------------------------------------------------------------------------------
@@ -90,9 +102,8 @@ def env_options(config: EnvConfig) -> str:
     return " ".join(flags)
 
 
-def press_card(
-    config: TorquePressEnvConfig, seeds: list[int], successes: int, attempts: int, keep_failed: bool
-) -> dict:
+def press_card(config: TorquePressEnvConfig, seeds: list[int], *outcome: int | bool) -> dict:
+    """Dataset card text; `outcome` = (successes, attempts, keep_failed)."""
     action = (
         "increments of the two joint targets since the previous step (rad), `--env.action_mode=delta`"
         if config.action_mode == "delta"
@@ -115,22 +126,15 @@ holds it; above {config.break_force:g} N the button breaks. Success is judged at
 - **`observation.images.side`**: side camera, {config.observation_height}×{config.observation_width}.
 - **`action`**: {action}.
 - fps {config.fps}; env seeds of the episodes, in order: {seeds}.
-- Scripted effort-aware expert (`lerobot_torque.envs.press_expert.PressExpert`): success
-  {successes}/{attempts} attempts; failed episodes were {"kept" if keep_failed else "dropped"}.
-
-Evaluate a policy trained on it with the same env options:
-`lerobot-eval --policy.path=<checkpoint> {env_options(config)}`.
 """
-    return {"dataset_description": description}
+    expert = "effort-aware expert (`lerobot_torque.envs.press_expert.PressExpert`)"
+    return {"dataset_description": description + expert_and_eval_lines(config, expert, *outcome)}
 
 
-def torque_press_task() -> ScriptedTask:
-    def make_env(config):
-        from lerobot_torque.envs.torque_press import TorquePressEnv
+def make_press_env(config: TorquePressEnvConfig):
+    from lerobot_torque.envs.torque_press import TorquePressEnv
 
-        return TorquePressEnv(config)
-
-    return ScriptedTask(make_env=make_env, make_expert=PressDemoExpert, names={}, card_kwargs=press_card)
+    return TorquePressEnv(config)
 
 
 # --- aloha_insertion_torque -------------------------------------------------------------------------
@@ -163,9 +167,8 @@ def aloha_names(config: AlohaInsertionTorqueEnvConfig) -> dict[str, list[str]]:
     }
 
 
-def aloha_card(
-    config: AlohaInsertionTorqueEnvConfig, seeds: list[int], successes: int, attempts: int, keep_failed: bool
-) -> dict:
+def aloha_card(config: AlohaInsertionTorqueEnvConfig, seeds: list[int], *outcome: int | bool) -> dict:
+    """Dataset card text; `outcome` = (successes, attempts, keep_failed)."""
     description = f"""Scripted demonstrations of **aloha_insertion_torque** from lerobot-torque
 (`lerobot_torque.envs`, written by `lerobot-torque-sim-demos`): gym-aloha's bimanual peg insertion
 (`lerobot[aloha]`) with the joint efforts in the observation.
@@ -186,35 +189,29 @@ def aloha_card(
 - **`observation.images.top`**: top camera, {config.observation_height}×{config.observation_width}.
 - **`action`**: gym-aloha's joint-position targets (rad) and normalised gripper openings.
 - fps {config.fps}; env seeds of the episodes, in order: {seeds}.
-- Scripted joint-space expert (`lerobot_torque.envs.aloha_expert.AlohaInsertionExpert`): success
-  {successes}/{attempts} attempts; failed episodes were {"kept" if keep_failed else "dropped"}.
-
-Evaluate a policy trained on it with the same env options:
-`lerobot-eval --policy.path=<checkpoint> {env_options(config)}`.
 """
-    return {"dataset_description": description}
+    expert = "joint-space expert (`lerobot_torque.envs.aloha_expert.AlohaInsertionExpert`)"
+    return {"dataset_description": description + expert_and_eval_lines(config, expert, *outcome)}
 
 
-def aloha_task() -> ScriptedTask:
-    def make_env(config):
-        from lerobot_torque.envs.aloha_torque import AlohaInsertionTorqueEnv
+def make_aloha_env(config: AlohaInsertionTorqueEnvConfig):
+    from lerobot_torque.envs.aloha_torque import AlohaInsertionTorqueEnv
 
-        return AlohaInsertionTorqueEnv(config)
+    return AlohaInsertionTorqueEnv(config)
 
-    return ScriptedTask(make_env=make_env, make_expert=AlohaDemoExpert, names={}, card_kwargs=aloha_card)
+
+SCRIPTED_TASKS = {
+    TorquePressEnvConfig: ScriptedTask(make_press_env, PressDemoExpert, press_names, press_card),
+    AlohaInsertionTorqueEnvConfig: ScriptedTask(make_aloha_env, AlohaDemoExpert, aloha_names, aloha_card),
+}
 
 
 def scripted_task(config: EnvConfig) -> ScriptedTask:
     """The scripted task of an env config; raises a ValueError listing the supported env types."""
-    if isinstance(config, TorquePressEnvConfig):
-        task = torque_press_task()
-        task.names = press_names(config)
-        return task
-    if isinstance(config, AlohaInsertionTorqueEnvConfig):
-        task = aloha_task()
-        task.names = aloha_names(config)
-        return task
-    supported = ["torque_press", "aloha_insertion_torque"]
+    for config_type, task in SCRIPTED_TASKS.items():
+        if isinstance(config, config_type):
+            return task
+    supported = [config_type().type for config_type in SCRIPTED_TASKS]
     raise ValueError(
         f"No scripted expert for --env.type={config.type}; demonstrations can be written for {supported}."
     )

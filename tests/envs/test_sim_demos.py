@@ -1,5 +1,7 @@
 """`lerobot-torque-sim-demos`: scripted episodes become a LeRobotDataset that reloads with effort."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -65,6 +67,11 @@ def test_card_states_effort_units_and_source(demos):
     card = (dataset.root / "README.md").read_text()
     assert "N·m" in card and "observation.effort" in card and "actuator" in card
     assert str(seeds) in card and "lerobot-eval" in card
+    expert_line = (
+        r"Scripted effort-aware expert \(`[\w.]+PressExpert`\): success \d+/(\d+) attempts; "
+        r"failed episodes were\s+kept"
+    )
+    assert int(re.search(expert_line, card).group(1)) == EPISODES
 
 
 def test_writer_refuses_tasks_without_a_scripted_expert(tmp_path):
