@@ -19,15 +19,8 @@ EXPERT_SETTINGS = PressExpertSettings()
 
 
 def make_expert(env: TorquePressEnv) -> PressExpert:
-    cfg = env.config
-    return PressExpert(
-        env.sim.kinematics,
-        float(np.mean(cfg.force_band)),
-        cfg.stiffness_range[1],
-        cfg.fps,
-        cfg.action_mode,
-        replace(EXPERT_SETTINGS),
-    )
+    """The scripted expert with the (benchmark-tunable) `EXPERT_SETTINGS`."""
+    return PressExpert.for_env(env, replace(EXPERT_SETTINGS))
 
 
 def best_fixed_depth(cfg: TorquePressEnvConfig) -> tuple[float, float]:

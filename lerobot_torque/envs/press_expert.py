@@ -65,6 +65,19 @@ class PressExpert:
         self.force_estimate = 0.0
         self.phase = "align"
 
+    @classmethod
+    def for_env(cls, env, settings: PressExpertSettings | None = None) -> "PressExpert":
+        """The expert for a `TorquePressEnv`: its arm, force band, stiffness range, fps and action mode."""
+        cfg = env.config
+        return cls(
+            env.sim.kinematics,
+            float(np.mean(cfg.force_band)),
+            cfg.stiffness_range[1],
+            cfg.fps,
+            cfg.action_mode,
+            settings,
+        )
+
     def reset(self, q: np.ndarray) -> None:
         self.command = np.asarray(q, dtype=float).copy()
         self.phase = "align"

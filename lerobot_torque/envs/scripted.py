@@ -60,15 +60,8 @@ class PressDemoExpert:
     def __init__(self, env, observation: dict):
         from lerobot_torque.envs.press_expert import PressExpert
 
-        cfg = env.config
         self.env = env
-        self.expert = PressExpert(
-            env.sim.kinematics,
-            float(np.mean(cfg.force_band)),
-            cfg.stiffness_range[1],
-            cfg.fps,
-            cfg.action_mode,
-        )
+        self.expert = PressExpert.for_env(env)
         self.expert.reset(env.target)
 
     def act(self, observation: dict) -> np.ndarray:

@@ -22,10 +22,7 @@ def make_env(**overrides) -> TorquePressEnv:
 
 
 def make_expert(env: TorquePressEnv) -> PressExpert:
-    cfg = env.config
-    expert = PressExpert(
-        env.sim.kinematics, float(np.mean(cfg.force_band)), cfg.stiffness_range[1], cfg.fps, cfg.action_mode
-    )
+    expert = PressExpert.for_env(env)
     expert.reset(env.target)
     return expert
 
