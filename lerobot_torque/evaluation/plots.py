@@ -100,19 +100,19 @@ def plot_effort_traces(
     from lerobot_torque.envs.configs import PRESS_JOINTS, TorquePressEnvConfig
 
     env_flags = env_flags or {"obs_type": "agent_pos"}
-    band = TorquePressEnvConfig(**env_flags).force_band
+    env_config = TorquePressEnvConfig(**env_flags)
     trained = load_trained_policy(checkpoint)
     episodes = find_outcomes(trained, first_seed, env_flags, tries)
     fig, axes = plt.subplots(2, len(episodes), figsize=(5 * len(episodes), 5), sharex=True, squeeze=False)
     for column, episode in enumerate(episodes):
-        t = np.arange(len(episode.force)) / TorquePressEnvConfig(**env_flags).fps
+        t = np.arange(len(episode.force)) / env_config.fps
         for joint, name in enumerate(PRESS_JOINTS):
             axes[0, column].plot(t, episode.effort[:, joint], label=name)
         axes[0, column].set_title(f"{'success' if episode.success else 'failure'} (seed {episode.seed})")
         axes[0, column].set_ylabel("effort (N·m)")
         axes[0, column].legend()
         axes[1, column].plot(t, episode.force, color="black")
-        axes[1, column].axhspan(*band, color="tab:green", alpha=0.2, label="success band")
+        axes[1, column].axhspan(*env_config.force_band, color="tab:green", alpha=0.2, label="success band")
         axes[1, column].set_ylabel("button force (N)")
         axes[1, column].set_xlabel("time (s)")
         axes[1, column].legend()
