@@ -1,0 +1,89 @@
+"""A pseudo-terminal whose far end is a virtual motor bus.
+
+`PtyPort.path` (`/dev/pts/N`) is a real serial device: pyserial, and through it the Feetech and
+Dynamixel SDKs, open it like `/dev/ttyACM0` (pyserial puts it in raw mode, so every byte value
+passes unchanged; baud rate settings are accepted and ignored). The port keeps its own handle on
+the device open so that clients can connect, disconnect and reconnect while it runs.
+"""
+
+import logging
+import os
+import select
+import threading
+import tty
+from pathlib import Path
+
+from lerobot_torque.virtual_arm.servo_bus import ServoBus
+
+logger = logging.getLogger(__name__)
+
+READ_CHUNK = 4096
+POLL_S = 0.05
+
+
+class PtyPort:
+    """Serves `bus` on a new pseudo-terminal from a background thread until `close()`.
+
+    Args:
+        bus: The virtual bus that answers the requests.
+        link: Optional path of a symlink to the device (e.g. `/tmp/so101_follower`), made
+            atomically and removed on close.
+    """
+
+    def __init__(self, bus: ServoBus, link: str | Path | None = None):
+        self.bus = bus
+        self._master, self._slave = os.openpty()
+        tty.setraw(self._slave)
+        self.device = os.ttyname(self._slave)
+        self.link = Path(link) if link else None
+        if self.link is not None:
+            tmp = self.link.with_name(f".{self.link.name}.{os.getpid()}")
+            tmp.unlink(missing_ok=True)
+            tmp.symlink_to(self.device)
+            os.replace(tmp, self.link)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name=f"virtual-bus {self.device}", daemon=True)
+        self.requests_served = 0
+
+    @property
+    def path(self) -> str:
+        """The path clients pass as `--robot.port` (the symlink if one was asked for)."""
+        return str(self.link) if self.link is not None else self.device
+
+    def start(self) -> "PtyPort":
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=1)
+        if self.link is not None and self.link.is_symlink():
+            self.link.unlink()
+        for fd in (self._master, self._slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def __enter__(self) -> "PtyPort":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _serve(self) -> None:
+        buffer = bytearray()
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._master], [], [], POLL_S)
+            if not ready:
+                continue
+            try:
+                buffer += os.read(self._master, READ_CHUNK)
+            except OSError:  # the device is gone (closed)
+                return
+            for request in self.bus.wire.take_requests(buffer):
+                reply = self.bus.answer(request)
+                self.requests_served += 1
+                if reply:
+                    os.write(self._master, reply)

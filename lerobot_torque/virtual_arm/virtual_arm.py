@@ -1,0 +1,101 @@
+"""One virtual arm: simulation + register memory + protocol + pseudo-terminal, started and stopped together."""
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from lerobot_torque.virtual_arm.arm_sim import ArmSimulation, ServoSpec
+from lerobot_torque.virtual_arm.hand import Hand, HandMotion, JointRange
+from lerobot_torque.virtual_arm.pty_port import PtyPort
+from lerobot_torque.virtual_arm.servo_bus import ServoBus
+
+logger = logging.getLogger(__name__)
+
+REGISTER_REFRESH_S = 0.002  # present values are rewritten every physics step (2 ms)
+
+
+@dataclass
+class ArmParts:
+    """What an arm kind provides (see `arms.py`)."""
+
+    model: object  # compiled MuJoCo model
+    servos: list[ServoSpec]
+    ranges: dict[str, JointRange]  # joint → range (rad)
+    home: dict[str, float]
+    wave_amplitude: dict[str, float]
+    wire: object  # FeetechWire | DynamixelWire
+    control_table: dict[str, tuple[int, int]]
+    memories: dict[int, bytearray]  # factory register memory of each motor id
+    registers: type  # FeetechRegisters | DynamixelRegisters
+    calibration: dict[str, dict]  # what LeRobot's calibration would find, per motor name
+
+
+class VirtualArm:
+    """Runs `parts` in real time behind a pseudo-terminal.
+
+    Args:
+        parts: The arm.
+        hand: What moves the joints whose torque is off.
+        link: Optional symlink to the device path (e.g. `/tmp/virtual_follower`).
+        zero_effort: Report zero effort (physics unchanged), to check that a policy uses effort.
+    """
+
+    def __init__(self, parts: ArmParts, hand: HandMotion, link: str | None = None, zero_effort: bool = False):
+        self.parts = parts
+        self.sim = ArmSimulation(
+            parts.model,
+            parts.servos,
+            Hand(hand, parts.ranges, parts.home, parts.wave_amplitude),
+            parts.home,
+            zero_effort=zero_effort,
+        )
+        self.bus = ServoBus(parts.wire, parts.memories, parts.control_table)
+        self.registers = parts.registers(self.sim, parts.servos)
+        self.registers.attach(self.bus)
+        self.registers.refresh(self.sim.readings())
+        self.port = PtyPort(self.bus, link)
+        self._stop = threading.Event()
+        self._physics = threading.Thread(target=self._run_physics, name="virtual-arm physics", daemon=True)
+
+    @property
+    def path(self) -> str:
+        return self.port.path
+
+    def _run_physics(self) -> None:
+        try:
+            self.sim.run(self._stop, self.registers.refresh, REGISTER_REFRESH_S)
+        except Exception:  # a dead simulation must not leave a bus that answers stale values
+            logger.exception("The virtual arm's simulation stopped")
+            self.bus.silent = True
+
+    def start(self) -> "VirtualArm":
+        self.port.start()
+        self._physics.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._physics.join(timeout=2)
+        self.port.close()
+
+    def __enter__(self) -> "VirtualArm":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def calibrate(self, calibration_dir: Path, arm_id: str) -> Path:
+        """Write the calibration a careful operator would record, to the motors and to
+        `<calibration_dir>/<arm_id>.json` (LeRobot's `MotorCalibration` format), atomically."""
+        for motor, values in self.parts.calibration.items():
+            motor_id = values["id"]
+            self.registers.write_calibration(motor_id, values)
+        calibration_dir.mkdir(parents=True, exist_ok=True)
+        path = calibration_dir / f"{arm_id}.json"
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.parts.calibration, indent=4))
+        os.replace(tmp, path)
+        return path
