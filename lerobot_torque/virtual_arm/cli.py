@@ -21,6 +21,7 @@ from lerobot_torque.virtual_arm.hand import HandMotion
 
 logger = logging.getLogger(__name__)
 
+SWITCH_INTERVAL_S = 0.0005  # Python's default 5 ms GIL hand-over would delay bus replies
 DEFAULT_HAND = {"follower": HandMotion.HOLD, "leader": HandMotion.WAVE}
 
 
@@ -39,6 +40,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--zero_effort", action="store_true", help="report zero load and current (a dead effort sensor)"
     )
+    parser.add_argument(
+        "--camera_port",
+        type=int,
+        help="publish a rendered 64x48 view (10 fps) on this localhost port, for --robot.cameras type zmq",
+    )
+    parser.add_argument("--trace", type=Path, help="append a JSON-lines record of bus reads and writes here")
     args = parser.parse_args(argv)
     if args.calibration_dir is not None and not args.id:
         parser.error("--calibration_dir needs --id (the same id you pass to LeRobot as --robot.id/--teleop.id)")
@@ -49,10 +56,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    # Answer bus packets within LeRobot's 50 ms packet timeout while physics and rendering run.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from lerobot_torque.virtual_arm.virtual_arm import VirtualArm
 
-    arm = VirtualArm(make_arm_parts(args.arm), HandMotion(args.hand), link=args.link, zero_effort=args.zero_effort)
+    arm = VirtualArm(
+        make_arm_parts(args.arm),
+        HandMotion(args.hand),
+        link=args.link,
+        zero_effort=args.zero_effort,
+        trace_path=args.trace,
+        camera_port=args.camera_port,
+    )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

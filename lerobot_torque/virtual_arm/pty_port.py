@@ -28,10 +28,12 @@ class PtyPort:
         bus: The virtual bus that answers the requests.
         link: Optional path of a symlink to the device (e.g. `/tmp/so101_follower`), made
             atomically and removed on close.
+        trace: Optional callable `(request, reply)` called after each answer (see `trace.py`).
     """
 
-    def __init__(self, bus: ServoBus, link: str | Path | None = None):
+    def __init__(self, bus: ServoBus, link: str | Path | None = None, trace=None):
         self.bus = bus
+        self.trace = trace  # called with (request, reply bytes) after each answer
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.device = os.ttyname(self._slave)
@@ -83,7 +85,10 @@ class PtyPort:
             except OSError:  # the device is gone (closed)
                 return
             for request in self.bus.wire.take_requests(buffer):
-                reply = self.bus.answer(request)
+                with self.bus.lock:  # the trace sees the memory the reply was built from
+                    reply = self.bus.answer(request)
+                    if self.trace is not None:
+                        self.trace(request, reply)
                 self.requests_served += 1
                 if reply:
                     os.write(self._master, reply)

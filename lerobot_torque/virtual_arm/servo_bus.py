@@ -41,7 +41,7 @@ class ServoBus:
         self.memories = memories
         self.table = {name: Register(*spec) for name, spec in control_table.items()}
         self.on_write = on_write
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.silent = False  # a powered-off bus: nothing answers
 
     def register(self, name: str) -> Register:

@@ -37,6 +37,8 @@ DAMPING_NM_S_PER_RAD = 0.3
 ARMATURE_KG_M2 = 0.005
 JOINT_FRICTION_NM_S_PER_RAD = 0.01
 TIMESTEP_S = 0.002
+LINK_RADIUS = 0.012
+LINK_RGBA = [0.9, 0.5, 0.1, 1.0]
 # Where each horn sits on its encoder at joint angle 0 (ticks): a real arm's mounting is arbitrary,
 # so calibration has something to find; a half-turn homing brings each back to 2047.
 ZERO_TICKS = {
@@ -65,13 +67,23 @@ def build_model():
     tool.parent.add_geom(
         name="tool_tip", type=mujoco.mjtGeom.mjGEOM_SPHERE, size=[TOOL_TIP_RADIUS, 0, 0], pos=tool.pos
     )
+    for body in spec.bodies:  # visible links for the camera: a capsule to each child joint (no mass)
+        for child in body.bodies:
+            if any(abs(x) > 0 for x in child.pos):
+                body.add_geom(
+                    type=mujoco.mjtGeom.mjGEOM_CAPSULE, size=[LINK_RADIUS, 0, 0], fromto=[0, 0, 0, *child.pos],
+                    rgba=LINK_RGBA, contype=0, conaffinity=0, mass=0,
+                )  # fmt: skip
     world = spec.worldbody
-    world.add_geom(name="floor", type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0.5, 0.5, 0.01])
+    world.add_geom(name="floor", type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0.5, 0.5, 0.01], rgba=[0.5, 0.5, 0.5, 1])
     world.add_geom(
-        name="block", type=mujoco.mjtGeom.mjGEOM_BOX, size=list(BLOCK_HALF_SIZE), pos=list(BLOCK_CENTER)
+        name="block", type=mujoco.mjtGeom.mjGEOM_BOX, size=list(BLOCK_HALF_SIZE), pos=list(BLOCK_CENTER),
+        rgba=[0.2, 0.4, 0.9, 1],
     )
+    world.add_light(pos=[0, -0.2, 1.0], dir=[0, 0, -1], diffuse=[0.8, 0.8, 0.8])
     for geom in spec.geoms:  # only the tool tip touches the world; the links have no collision shape
-        geom.contype, geom.conaffinity = (1, 0) if geom.name == "tool_tip" else (0, 1)
+        if geom.type != mujoco.mjtGeom.mjGEOM_CAPSULE:
+            geom.contype, geom.conaffinity = (1, 0) if geom.name == "tool_tip" else (0, 1)
     return spec.compile()
 
 

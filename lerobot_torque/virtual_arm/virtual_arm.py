@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lerobot_torque.virtual_arm.arm_sim import ArmSimulation, ServoSpec
+from lerobot_torque.virtual_arm.camera import CameraPublisher
 from lerobot_torque.virtual_arm.hand import Hand, HandMotion, JointRange
 from lerobot_torque.virtual_arm.pty_port import PtyPort
 from lerobot_torque.virtual_arm.servo_bus import ServoBus
+from lerobot_torque.virtual_arm.trace import BusTrace
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +43,19 @@ class VirtualArm:
         hand: What moves the joints whose torque is off.
         link: Optional symlink to the device path (e.g. `/tmp/virtual_follower`).
         zero_effort: Report zero effort (physics unchanged), to check that a policy uses effort.
+        trace_path: Append a JSON-lines record of reads and writes here (`trace.py`).
+        camera_port: Publish a rendered view on this localhost port for LeRobot's `zmq` camera.
     """
 
-    def __init__(self, parts: ArmParts, hand: HandMotion, link: str | None = None, zero_effort: bool = False):
+    def __init__(
+        self,
+        parts: ArmParts,
+        hand: HandMotion,
+        link: str | None = None,
+        zero_effort: bool = False,
+        trace_path: Path | None = None,
+        camera_port: int | None = None,
+    ):
         self.parts = parts
         self.sim = ArmSimulation(
             parts.model,
@@ -56,7 +68,9 @@ class VirtualArm:
         self.registers = parts.registers(self.sim, parts.servos)
         self.registers.attach(self.bus)
         self.registers.refresh(self.sim.readings())
-        self.port = PtyPort(self.bus, link)
+        self.trace = BusTrace(trace_path, parts.memories) if trace_path is not None else None
+        self.port = PtyPort(self.bus, link, trace=self.trace)
+        self.camera = CameraPublisher(self.sim, camera_port) if camera_port is not None else None
         self._stop = threading.Event()
         self._physics = threading.Thread(target=self._run_physics, name="virtual-arm physics", daemon=True)
 
@@ -74,12 +88,18 @@ class VirtualArm:
     def start(self) -> "VirtualArm":
         self.port.start()
         self._physics.start()
+        if self.camera is not None:
+            self.camera.start()
         return self
 
     def stop(self) -> None:
+        if self.camera is not None:
+            self.camera.stop()
         self._stop.set()
         self._physics.join(timeout=2)
         self.port.close()
+        if self.trace is not None:
+            self.trace.close()
 
     def __enter__(self) -> "VirtualArm":
         return self.start()
