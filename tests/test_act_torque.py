@@ -152,6 +152,35 @@ def test_select_action_feeds_its_own_history_and_reset_clears_it():
     assert not torch.equal(fresh.select_action(frames[2]), first[2])  # frame 2 alone: another history
 
 
+def history_window_batch(config, seed: int = 0) -> dict:
+    """An inference batch that carries the whole history window, as our async robot client sends it."""
+    batch = make_batch(config, seed=seed)
+    key, length = config.torque.layout.key, config.torque.history_window_length
+    batch[key], batch[f"{key}_is_pad"] = batch[key][:, :length], batch[f"{key}_is_pad"][:, :length]
+    return {k: v for k, v in batch.items() if not k.startswith("action")}
+
+
+@pytest.mark.parametrize("layout", [FEATURE_LAYOUT, STATE_LAYOUT], ids=["feature", "state"])
+def test_a_supplied_history_window_is_read_as_is_and_leaves_the_history_alone(layout):
+    policy = make_policy(layout).eval()
+    window = history_window_batch(policy.config)
+    model_batch = read_effort_inputs(window, policy.config.torque).model_batch(window)
+    expected = policy.model({**model_batch, "observation.images": [window["observation.images.top"]]})[0]
+    assert torch.equal(policy.predict_action_chunk(dict(window)), expected)
+    frame = make_batch(policy.config, seed=1, training=False)
+    assert torch.equal(
+        policy.predict_action_chunk(frame), make_policy(layout).eval().predict_action_chunk(frame)
+    )
+
+
+def test_a_supplied_window_of_another_length_is_refused():
+    policy = make_policy().eval()
+    window = history_window_batch(policy.config)
+    window["observation.effort"] = window["observation.effort"][:, 1:]
+    with pytest.raises(ValueError, match="carries a window of 3 frames, but this policy reads 4"):
+        policy.predict_action_chunk(window)
+
+
 @pytest.mark.parametrize("ablation", [EffortAblation.ZERO, EffortAblation.SHUFFLE])
 def test_effort_ablation_changes_what_the_policy_sees_at_inference(ablation):
     frames = [make_batch(make_act_config(), seed=s, training=False) for s in range(6)]

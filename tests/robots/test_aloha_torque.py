@@ -169,6 +169,12 @@ def test_aloha_joint_and_effort_names_match_the_aloha_datasets(aloha):
     assert [k.removesuffix(".pos") for k in aloha.action_features] == ALOHA_DATASET_NAMES
 
 
+def test_aloha_read_state_is_both_arms_observation_without_cameras(aloha):
+    aloha.connect()
+    assert aloha.read_state() == aloha.get_observation()  # no camera configured
+    assert aloha.left_arm.read_state() == aloha.left_arm.get_observation()
+
+
 def test_aloha_routes_each_side_to_its_arm(aloha):
     aloha.connect()
     obs = aloha.get_observation()

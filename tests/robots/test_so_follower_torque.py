@@ -13,6 +13,7 @@ from lerobot_torque.robots.bi_so_follower_torque.config_bi_so_follower_torque im
 from lerobot_torque.robots.effort.feetech_units import STS3215_12V_STALL_TORQUE_NM
 from lerobot_torque.robots.so_follower_torque import SOFollowerTorqueArmConfig, SOFollowerTorqueConfig
 from lerobot_torque.robots.so_follower_torque.so_follower_torque import SOFollowerTorque
+from tests.robots.config_fake_camera import FakeCameraConfig
 from tests.robots.mock_buses import bus_class_mock, make_bus_mock
 
 MODULE = "lerobot_torque.robots.so_follower_torque.so_follower_torque"
@@ -60,6 +61,14 @@ def test_observation_has_every_motor_position_then_effort(make_follower):
     obs = robot.get_observation()
     assert list(obs) == [f"{m}.pos" for m in MOTORS] + [f"{m}.effort" for m in MOTORS]
     assert list(obs) == list(robot.observation_features)
+
+
+def test_read_state_is_the_observation_without_its_cameras(make_follower):
+    robot = make_follower(cameras={"top": FakeCameraConfig(width=8, height=8, fps=30)})
+    robot.connect()
+    observation = robot.get_observation()
+    assert "top" in observation
+    assert robot.read_state() == {key: value for key, value in observation.items() if key != "top"}
 
 
 def test_actions_stay_positions_only(make_follower):
@@ -251,6 +260,7 @@ def test_bimanual_robot_prefixes_effort_and_routes_actions(tmp_path, registers):
         "left_shoulder_lift.effort",
     ]
     assert obs["left_gripper.effort"] == LOAD and obs["right_gripper.effort"] == CURRENT
+    assert robot.read_state() == obs  # no camera here
     assert robot.left_arm.id == "pair_left"
     robot.send_action({f"{side}_{m}.pos": 1.0 for side in ("left", "right") for m in MOTORS})
     assert left.sync_write.call_args.args[1] == dict.fromkeys(MOTORS, 1.0)

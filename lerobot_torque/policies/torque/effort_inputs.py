@@ -6,7 +6,9 @@ future offsets 1…chunk. LeRobot clamps offsets past an episode edge to the edg
 them in `<key>_is_pad`; history frames before the start therefore repeat the first frame.
 
 At inference the policy receives one frame per control step. `EffortHistory` keeps the episode's
-frames and builds the same window, with the same clamping and flags, until `reset()`.
+frames and builds the same window, with the same clamping and flags, until `reset()`. A caller that
+keeps the history itself (our async robot client, lerobot_torque/async_inference) passes the whole
+window instead, with the dataset's layout (`has_history_window`).
 
 Tensor layouts: state (B, S); effort window (B, T, D); padding flags (B, T).
 """
@@ -84,6 +86,33 @@ def read_effort_inputs(batch: dict, torque: TorqueConfig) -> EffortInputs:
     if values.shape[1] > history_length:
         inputs.future, inputs.future_is_pad = effort[:, history_length:], is_pad[:, history_length:]
     return inputs
+
+
+def has_history_window(batch: dict, torque: TorqueConfig) -> bool:
+    """Whether an inference batch already carries the whole effort history window.
+
+    That is (B, H, D) under `observation.effort`, or (B, H, S) state frames under `observation.state`
+    in the state layout, oldest first and ending at the current frame, with `<key>_is_pad` (B, H) —
+    a dataset window without its future frames. One live frame is (B, D) / (B, S) (or 1-D).
+    Raises a ValueError for a window of another length than the policy's history or without flags.
+    """
+    key = torque.layout.key
+    values = batch.get(key)
+    if values is None or values.ndim < 3:
+        return False
+    length = torque.history_window_length
+    if values.shape[1] != length:
+        raise ValueError(
+            f"'{key}' carries a window of {values.shape[1]} frames, but this policy reads {length} "
+            f"(offsets {torque.history_offsets()}). Pass one live frame (B, D) per control step, or the "
+            f"whole (B, {length}, D) history at these offsets."
+        )
+    if key + IS_PAD_SUFFIX not in batch:
+        raise ValueError(
+            f"'{key}' carries a history window but no '{key}{IS_PAD_SUFFIX}' (B, {length}) flags: frames "
+            "before the episode start must be flagged as in the dataset."
+        )
+    return True
 
 
 def check_effort(effort: Tensor, names: list[str]) -> None:

@@ -3,9 +3,16 @@
 Mixed into `ACTTorquePolicy` and `PI0TorquePolicy` before the LeRobot base class.
 """
 
+import torch
 from torch import Tensor
 
-from lerobot_torque.policies.torque.effort_inputs import EffortHistory, EffortInputs, read_effort_inputs
+from lerobot_torque.policies.torque.configuration_torque import EffortAblation
+from lerobot_torque.policies.torque.effort_inputs import (
+    EffortHistory,
+    EffortInputs,
+    has_history_window,
+    read_effort_inputs,
+)
 from lerobot_torque.policies.torque.modeling_torque import masked_mean
 
 
@@ -36,13 +43,29 @@ class TorquePolicyMixin:
         return effort.model_batch(batch), effort
 
     def live_batch(self, batch: dict) -> LiveEffortBatch:
-        """Add this control step's effort frame to the history; return the batch the model reads."""
+        """The batch the model reads at inference.
+
+        One live frame is added to the policy's own history (one call per control step). A batch
+        that already carries the whole history window (`has_history_window`; our async robot
+        client sends it) is used as is and leaves the policy's history untouched.
+        """
         if isinstance(batch, LiveEffortBatch):
             return batch
         if self._effort_history is None:
             return LiveEffortBatch(batch)
-        effort = read_effort_inputs(batch, self.config.torque)
-        effort.history, effort.history_is_pad = self._effort_history.push(effort.history[:, -1])
+        torque = self.config.torque
+        supplied = has_history_window(batch, torque)
+        effort = read_effort_inputs(batch, torque)
+        if not supplied:
+            effort.history, effort.history_is_pad = self._effort_history.push(effort.history[:, -1])
+        elif torque.effort_ablation is EffortAblation.ZERO:
+            effort.history = torch.zeros_like(effort.history)
+        elif torque.effort_ablation is EffortAblation.SHUFFLE:
+            raise NotImplementedError(
+                "torque.effort_ablation=shuffle draws from the whole episode, which a supplied history "
+                "window does not carry. Run the ablation where the policy keeps its own history "
+                "(lerobot-eval, lerobot-rollout), or use effort_ablation=zero."
+            )
         return LiveEffortBatch(effort.model_batch(batch))
 
     def future_effort_loss(self, errors: Tensor, effort: EffortInputs) -> Tensor:

@@ -82,6 +82,14 @@ class AlohaTorque(BimanualMixin, Robot):
             camera.connect()
 
     @check_if_not_connected
+    def read_state(self) -> dict[str, float]:
+        """`get_observation()` without the cameras: both arms' `.pos`, `.effort` (and `.effort_ext`)."""
+        return {
+            **prefixed("left", self.left_arm.read_state()),
+            **prefixed("right", self.right_arm.read_state()),
+        }
+
+    @check_if_not_connected
     def get_observation(self) -> RobotObservation:
         obs = {
             **prefixed("left", self.left_arm.get_observation()),

@@ -3,7 +3,8 @@
 `BiSOFollower.__init__` builds two plain `SOFollower` arms (ids `<id>_left`/`<id>_right`, top-level
 cameras opened by the left arm); we replace each by an `SOFollowerTorque` with the same id,
 calibration directory and cameras plus the arm's effort options. Observation and action routing
-(`left_`/`right_` prefixes) stay LeRobot's; only the observation features gain the effort entries.
+(`left_`/`right_` prefixes) stay LeRobot's; the observation features gain the effort entries, and
+`read_state` reads both arms without the cameras.
 """
 
 from dataclasses import fields
@@ -11,6 +12,7 @@ from functools import cached_property
 
 from lerobot.robots.bi_so_follower import BiSOFollower
 from lerobot.robots.so_follower import SOFollower
+from lerobot.utils.decorators import check_if_not_connected
 
 from lerobot_torque.robots.bi_so_follower_torque.config_bi_so_follower_torque import BiSOFollowerTorqueConfig
 from lerobot_torque.robots.so_follower_torque.config_so_follower_torque import (
@@ -50,3 +52,11 @@ class BiSOFollowerTorque(BiSOFollower):
     @cached_property
     def observation_features(self) -> dict[str, type | tuple]:
         return {**self._motors_ft, **self._effort_ft, **self._cameras_ft}
+
+    @check_if_not_connected
+    def read_state(self) -> dict[str, float]:
+        """`get_observation()` without the cameras: both arms' `.pos`, `.effort` (and `.effort_ext`)."""
+        return {
+            **{f"left_{key}": value for key, value in self.left_arm.read_state().items()},
+            **{f"right_{key}": value for key, value in self.right_arm.read_state().items()},
+        }

@@ -168,13 +168,18 @@ class SOFollowerTorque(SOFollower):
         }
 
     @check_if_not_connected
-    def get_observation(self) -> RobotObservation:
+    def read_state(self) -> dict[str, float]:
+        """`get_observation()` without the cameras: `.pos`, `.effort` (and `.effort_ext`), one read."""
         reading, raw = self.read_joints()
-        obs = {f"{motor}.pos": value for motor, value in reading.positions.items()}
-        obs |= {f"{motor}{EFFORT_SUFFIX}": value for motor, value in reading.effort.items()}
+        state = {f"{motor}.pos": value for motor, value in reading.positions.items()}
+        state |= {f"{motor}{EFFORT_SUFFIX}": value for motor, value in reading.effort.items()}
         if self.external is not None:
-            obs |= self._external_effort(reading, raw)
-        return obs | read_camera_frames(str(self), self.cameras)
+            state |= self._external_effort(reading, raw)
+        return state
+
+    @check_if_not_connected
+    def get_observation(self) -> RobotObservation:
+        return self.read_state() | read_camera_frames(str(self), self.cameras)
 
     def recent_reading(self) -> JointReading:
         """The last reading if younger than GUARD_READING_MAX_AGE_S, else a new one."""

@@ -245,13 +245,18 @@ class ViperXFollowerTorque(Robot):
         }
 
     @check_if_not_connected
-    def get_observation(self) -> RobotObservation:
+    def read_state(self) -> dict[str, float]:
+        """`get_observation()` without the cameras: `.pos`, `.effort` (and `.effort_ext`), one read."""
         reading = self.read_joints()
-        obs = {f"{joint}.pos": value for joint, value in reading.positions.items()}
-        obs |= {f"{joint}{EFFORT_SUFFIX}": value for joint, value in reading.effort.items()}
+        state = {f"{joint}.pos": value for joint, value in reading.positions.items()}
+        state |= {f"{joint}{EFFORT_SUFFIX}": value for joint, value in reading.effort.items()}
         if self.external is not None:
-            obs |= self._external_effort(reading)
-        return obs | read_camera_frames(str(self), self.cameras)
+            state |= self._external_effort(reading)
+        return state
+
+    @check_if_not_connected
+    def get_observation(self) -> RobotObservation:
+        return self.read_state() | read_camera_frames(str(self), self.cameras)
 
     def recent_reading(self) -> ArmReading:
         """The last reading if younger than GUARD_READING_MAX_AGE_S, else a new one."""
