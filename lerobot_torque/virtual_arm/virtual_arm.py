@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lerobot_torque.virtual_arm.arm_sim import ArmSimulation, ServoSpec
-from lerobot_torque.virtual_arm.camera import CameraPublisher
+from lerobot_torque.virtual_arm.camera import CameraPublisher, CameraSettings, CameraView
 from lerobot_torque.virtual_arm.hand import Hand, HandMotion, JointRange
 from lerobot_torque.virtual_arm.pty_port import PtyPort
 from lerobot_torque.virtual_arm.servo_bus import ServoBus
@@ -23,6 +23,7 @@ REGISTER_REFRESH_S = 0.002  # present values are rewritten every physics step (2
 class ArmParts:
     """What an arm kind provides (see `arms.py`)."""
 
+    name: str  # the arm's name in `arms.ARMS`
     model: object  # compiled MuJoCo model
     servos: list[ServoSpec]
     ranges: dict[str, JointRange]  # joint → range (rad)
@@ -33,6 +34,7 @@ class ArmParts:
     memories: dict[int, bytearray]  # factory register memory of each motor id
     registers: type  # FeetechRegisters | DynamixelRegisters
     calibration: dict[str, dict]  # what LeRobot's calibration would find, per motor name
+    camera_view: "CameraView"  # where the rendered camera looks from
 
 
 class VirtualArm:
@@ -70,7 +72,11 @@ class VirtualArm:
         self.registers.refresh(self.sim.readings())
         self.trace = BusTrace(trace_path, parts.memories) if trace_path is not None else None
         self.port = PtyPort(self.bus, link, trace=self.trace)
-        self.camera = CameraPublisher(self.sim, camera_port) if camera_port is not None else None
+        self.camera = None
+        if camera_port is not None:
+            settings = CameraSettings(port=camera_port, view=parts.camera_view)
+            self.camera = CameraPublisher(parts.name, parts.model.nq, settings)
+            self.camera.update(self.sim.data.qpos)
         self._stop = threading.Event()
         self._physics = threading.Thread(target=self._run_physics, name="virtual-arm physics", daemon=True)
 
@@ -78,18 +84,24 @@ class VirtualArm:
     def path(self) -> str:
         return self.port.path
 
+    def _on_tick(self, readings) -> None:
+        self.registers.refresh(readings)
+        if self.camera is not None:
+            with self.sim.lock:
+                self.camera.update(self.sim.data.qpos)
+
     def _run_physics(self) -> None:
         try:
-            self.sim.run(self._stop, self.registers.refresh, REGISTER_REFRESH_S)
+            self.sim.run(self._stop, self._on_tick, REGISTER_REFRESH_S)
         except Exception:  # a dead simulation must not leave a bus that answers stale values
             logger.exception("The virtual arm's simulation stopped")
             self.bus.silent = True
 
     def start(self) -> "VirtualArm":
+        if self.camera is not None:
+            self.camera.start()  # before the bus answers: the first frame sets up OpenGL (slow)
         self.port.start()
         self._physics.start()
-        if self.camera is not None:
-            self.camera.start()
         return self
 
     def stop(self) -> None:
