@@ -11,6 +11,7 @@ tool point and a fixed block under the tool at the home pose, so that pressing d
 from lerobot_torque.robots.effort.feetech_units import STS3215_12V_STALL_TORQUE_NM
 from lerobot_torque.robots.so_follower_torque.so_follower_torque import SO101_MJCF
 from lerobot_torque.virtual_arm.arm_sim import ServoSpec
+from lerobot_torque.virtual_arm.camera import CameraView
 from lerobot_torque.virtual_arm.hand import JointRange
 
 MOTORS = ["shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"]
@@ -37,6 +38,7 @@ DAMPING_NM_S_PER_RAD = 0.3
 ARMATURE_KG_M2 = 0.005
 JOINT_FRICTION_NM_S_PER_RAD = 0.01
 TIMESTEP_S = 0.002
+CAMERA_VIEW = CameraView(lookat=(0.02, -0.15, 0.08), distance=0.75, azimuth=150.0, elevation=-25.0)
 LINK_RADIUS = 0.012
 LINK_RGBA = [0.9, 0.5, 0.1, 1.0]
 # Where each horn sits on its encoder at joint angle 0 (ticks): a real arm's mounting is arbitrary,
