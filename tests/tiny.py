@@ -159,17 +159,10 @@ TINY_PI0_CLI = (
 
 
 def save_tiny_tokenizer(path: Path) -> Path:
-    """A word-level tokenizer in the Hugging Face format (what `AutoTokenizer` loads)."""
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
+    """A word-level tokenizer of `TOKENIZER_WORDS` in the Hugging Face format (what `AutoTokenizer` loads)."""
+    from lerobot_torque.policies.pi0_torque.word_tokenizer import save_word_tokenizer
 
-    special = ["<pad>", "<eos>", "<bos>", "<unk>"]
-    vocab = {token: i for i, token in enumerate(special + TOKENIZER_WORDS)}
-    tokenizer = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, pad_token="<pad>", eos_token="<eos>", bos_token="<bos>", unk_token="<unk>"
-    ).save_pretrained(path)
+    save_word_tokenizer(TOKENIZER_WORDS, path)
     return path
 
 

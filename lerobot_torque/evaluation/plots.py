@@ -1,4 +1,5 @@
-"""Plots of the torque_press benchmark: success bars, and effort traces of a success and a failure."""
+"""Plots of the torque_press benchmark: success bars, ours next to the paper's per table, and effort
+traces of a success and a failure."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,59 @@ def plot_success(rates: list[SuccessRate], path: Path) -> None:
     plt.close(fig)
 
 
+Panel = tuple[str, list[str], list[SuccessRate | None], list[SuccessRate | None]]
+
+
+def plot_paired_success(panels: list[Panel], path: Path) -> None:
+    """One panel per table (title, row labels, ours, paper's): paired bars with 95 % Wilson intervals.
+
+    Ours in blue, the paper's in grey; a missing rate (not run, or no such row in the paper) has no bar.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    heights = [len(labels) for _, labels, _, _ in panels]
+    fig, axes = plt.subplots(
+        len(panels),
+        1,
+        figsize=(9, 0.55 * sum(heights) + 1.1 * len(panels)),
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )
+    for ax, (title, labels, ours, paper) in zip(axes[:, 0], panels, strict=True):
+        y = np.arange(len(labels))[::-1]
+        bars = ((0.2, ours, "tab:blue", "ours"), (-0.2, paper, "tab:gray", "paper (Button Pushing, n = 20)"))
+        for offset, rates, color, name in bars:
+            shown = [(yi, r) for yi, r in zip(y, rates, strict=True) if r is not None]
+            if not shown:
+                continue
+            ys, rs = zip(*shown, strict=True)
+            errors = np.array([[r.percent - r.interval[0], r.interval[1] - r.percent] for r in rs]).T.clip(
+                min=0
+            )
+            ax.barh(
+                np.array(ys) + offset,
+                [r.percent for r in rs],
+                height=0.4,
+                xerr=errors,
+                color=color,
+                ecolor="black",
+                capsize=2,
+                label=name,
+            )
+        ax.set_yticks(y, labels)
+        ax.set_xlim(0, 100)
+        ax.set_title(title, fontsize=9, loc="left")
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper center", ncols=2, fontsize=8)
+    axes[-1, 0].set_xlabel("success (%) with 95 % Wilson interval")
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def load_trained_policy(checkpoint: Path) -> tuple:
     """The policy at `checkpoint` with its saved pre- and postprocessor, as `lerobot-eval` loads them."""
     from lerobot.configs import PreTrainedConfig
@@ -64,8 +118,9 @@ def rollout(trained: tuple, seed: int, env_flags: dict) -> Episode:
     policy.reset()
     efforts, forces, done = [], [], False
     while not done:
+        batch = {**preprocess_observation(observation), "task": [env.task_description]}  # as lerobot-eval
         with torch.no_grad():
-            action = postprocessor(policy.select_action(preprocessor(preprocess_observation(observation))))
+            action = postprocessor(policy.select_action(preprocessor(batch)))
         observation, _, terminated, truncated, info = env.step(action[0].numpy())
         efforts.append(observation["effort"])
         forces.append(info["button_force"])
