@@ -2,12 +2,14 @@
 
 A tiny act_torque is trained a few steps on a recording of the SO follower (mocked bus, as in
 tests/robots/test_record_with_effort.py). Our server runs in this process on a free port; our client
-drives a second mocked follower whose registers change at every read. The client's per-step samples
+drives a real `so101_follower_torque` through the Feetech SDK on a virtual SO-101 (a pseudo-terminal
+served by `lerobot_torque.virtual_arm`, gravity-loaded servos). The client's per-step samples
 are written as a LeRobotDataset, and the window LeRobot's dataset gives for each frame is compared
 with the window the server fed the policy for that frame.
 """
 
 import contextlib
+import dataclasses
 import pickle  # nosec: LeRobot's protocol
 import socket
 import subprocess
@@ -36,6 +38,9 @@ from lerobot_torque.async_inference.effort_window import EffortWindowSampler, To
 from lerobot_torque.policies.act_torque import ACTTorqueConfig
 from lerobot_torque.policies.torque import TorqueConfig
 from lerobot_torque.robots.so_follower_torque.so_follower_torque import SOFollowerTorque
+from lerobot_torque.virtual_arm.arms import make_arm_parts
+from lerobot_torque.virtual_arm.hand import HandMotion
+from lerobot_torque.virtual_arm.virtual_arm import VirtualArm
 from tests.robots.mock_buses import bus_class_mock, make_bus_mock
 from tests.robots.test_record_with_effort import (
     FOLLOWER_BUS,
@@ -118,9 +123,9 @@ def server():
 
 
 def client_config(server: TorquePolicyServer, checkpoint: Path, root: Path, **overrides) -> RobotClientConfig:
-    """The flags of `python -m lerobot_torque.async_inference.robot_client`, for the mocked follower."""
+    """The flags of `python -m lerobot_torque.async_inference.robot_client` (mocked follower by default)."""
     return RobotClientConfig(
-        robot=follower_config(root),
+        robot=overrides.pop("robot", None) or follower_config(root),
         server_address=f"127.0.0.1:{server.config.port}",
         policy_type="act_torque",
         pretrained_name_or_path=str(checkpoint),
@@ -145,9 +150,16 @@ class Run(NamedTuple):
 
 @pytest.fixture(scope="module")
 def run(server, checkpoint, tmp_path_factory) -> Run:
-    """Our client against our server until the server computed a chunk for LAST_FRAME."""
-    with patch(FOLLOWER_BUS, bus_class_mock(make_bus_mock(RandomRegisters(2)))):
-        client = TorqueRobotClient(client_config(server, checkpoint, tmp_path_factory.mktemp("client")))
+    """Our client on a virtual SO-101 against our server until the server computed a chunk for LAST_FRAME."""
+    root = tmp_path_factory.mktemp("client")
+    with VirtualArm(make_arm_parts("so101_follower"), HandMotion.HOLD) as arm:
+        arm.calibrate(root / "calibration", "follower")
+        robot = dataclasses.replace(follower_config(root), port=arm.path)
+        client = TorqueRobotClient(client_config(server, checkpoint, root, robot=robot))
+        return run_client(client, server)
+
+
+def run_client(client: TorqueRobotClient, server) -> Run:
     samples, add = [], client.effort_window.add
 
     def add_and_keep(state: dict):

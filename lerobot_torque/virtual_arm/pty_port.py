@@ -19,6 +19,17 @@ logger = logging.getLogger(__name__)
 
 READ_CHUNK = 4096
 POLL_S = 0.05
+# LeRobot's buses give up on a reply after 34 ms (Dynamixel SDK) or 50 ms (Feetech, LeRobot's patch):
+# on a loaded machine the thread that answers asks the kernel to run it first, where it may.
+BUS_THREAD_NICENESS = -10
+
+
+def raise_priority_if_permitted() -> None:
+    """Lower this thread's niceness (Linux: per thread) when allowed (root or CAP_SYS_NICE)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUS_THREAD_NICENESS)
+    except (AttributeError, OSError):
+        logger.debug("Running the virtual bus at normal priority (no permission to raise it).")
 
 
 class PtyPort:
@@ -28,12 +39,12 @@ class PtyPort:
         bus: The virtual bus that answers the requests.
         link: Optional path of a symlink to the device (e.g. `/tmp/so101_follower`), made
             atomically and removed on close.
-        trace: Optional callable `(request, reply)` called after each answer (see `trace.py`).
+        trace: Optional `trace.BusTrace` recording each request.
     """
 
     def __init__(self, bus: ServoBus, link: str | Path | None = None, trace=None):
         self.bus = bus
-        self.trace = trace  # called with (request, reply bytes) after each answer
+        self.trace = trace
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         self.device = os.ttyname(self._slave)
@@ -75,6 +86,7 @@ class PtyPort:
         self.close()
 
     def _serve(self) -> None:
+        raise_priority_if_permitted()
         buffer = bytearray()
         while not self._stop.is_set():
             ready, _, _ = select.select([self._master], [], [], POLL_S)
@@ -87,8 +99,9 @@ class PtyPort:
             for request in self.bus.wire.take_requests(buffer):
                 with self.bus.lock:  # the trace sees the memory the reply was built from
                     reply = self.bus.answer(request)
-                    if self.trace is not None:
-                        self.trace(request, reply)
-                self.requests_served += 1
+                    line = self.trace.capture(request) if self.trace is not None else None
                 if reply:
-                    os.write(self._master, reply)
+                    os.write(self._master, reply)  # before any file I/O: the SDK waits 34–50 ms at most
+                if line is not None:
+                    self.trace.write(line)
+                self.requests_served += 1

@@ -21,7 +21,8 @@ class BusTrace:
         self._memories = memories
         self._lock = threading.Lock()
 
-    def __call__(self, request, reply: bytes) -> None:
+    def capture(self, request) -> dict | None:
+        """The trace line of `request` (called under the bus lock, so it sees the replied memory)."""
         t = time.monotonic()
         if isinstance(request, SyncRead):
             data = {
@@ -41,7 +42,10 @@ class BusTrace:
         elif isinstance(request, Write):
             line = {"t": t, "op": "write", "address": request.address, "data": {str(request.motor_id): request.data.hex()}}
         else:
-            return
+            return None
+        return line
+
+    def write(self, line: dict) -> None:
         with self._lock:
             self._file.write(json.dumps(line) + "\n")
 

@@ -90,13 +90,37 @@ def _with_current_sign(tables: dict[str, dict], ctrl_tables: dict[str, dict]) ->
     }
 
 
-class FeetechEffortBus(BlockReadMixin, FeetechMotorsBus):
+class WrongPortHintMixin:
+    """Says which bus was expected when LeRobot's handshake finds no or other motors on the port."""
+
+    bus_description: str
+
+    def _handshake(self) -> None:
+        try:
+            super()._handshake()
+        except (ConnectionError, RuntimeError) as e:
+            # RuntimeError, as LeRobot's motor check: its `_connect` rewrites OSErrors (ConnectionError
+            # included) into a generic "Could not connect" that would drop this hint.
+            raise RuntimeError(
+                f"No {self.bus_description} with motors {sorted(self.ids)} answered on port '{self.port}'. "
+                f"Check that it is this arm's port (`lerobot-find-port` lists them; another arm's bus, e.g. "
+                "a Dynamixel arm on a Feetech robot type or the reverse, gives this error), that the arm is "
+                "powered, and that its motors have their ids (`lerobot-setup-motors`). LeRobot reported:\n"
+                f"{e}"
+            ) from e
+
+
+class FeetechEffortBus(WrongPortHintMixin, BlockReadMixin, FeetechMotorsBus):
     """LeRobot's Feetech bus + block reads + sign decoding of `Present_Current` (bit 15)."""
+
+    bus_description = "Feetech bus (SCS protocol 0, STS3215 servos)"
 
     model_encoding_table = _with_current_sign(
         FeetechMotorsBus.model_encoding_table, FeetechMotorsBus.model_ctrl_table
     )
 
 
-class DynamixelEffortBus(BlockReadMixin, DynamixelMotorsBus):
+class DynamixelEffortBus(WrongPortHintMixin, BlockReadMixin, DynamixelMotorsBus):
     """LeRobot's Dynamixel bus + block reads (`Present_Current` is already decoded by LeRobot)."""
+
+    bus_description = "Dynamixel bus (protocol 2.0, X-series servos)"
