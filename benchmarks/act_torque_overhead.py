@@ -1,6 +1,6 @@
 """act_torque vs act, side by side in one process: data loading, train step, inference.
 
-Targets (issue 2): data-loader throughput act_torque/act >= 0.95; train-step and inference time
+Targets: data-loader throughput act_torque/act >= 0.95; train-step and inference time
 ratios act_torque/act <= 1.05. Both policies use ACT's default architecture (ResNet18, dim 512,
 chunk 100) on the same synthetic video dataset; act_torque uses its defaults (10-frame effort
 history over 2 s as one token, future effort over the chunk). Rounds alternate act, act again

@@ -1,6 +1,6 @@
 """pi0_torque vs LeRobot's π0 at the same reduced size, side by side in one process.
 
-Targets (issue 3): inference latency ratio <= 1.02 (the paper measured 93.96/90.70 = 1.036,
+Targets: inference latency ratio <= 1.02 (the paper measured 93.96/90.70 = 1.036,
 appendix A.8 Table 8) and train-step ratio <= 1.03. The token counts are π0's real ones (3 cameras
 at 224×224 → 3×256 image tokens, 48 language tokens, chunk 50, 10 Euler steps) for an ALOHA-sized
 robot (14 joints, 14 efforts); only widths and depths are reduced so it runs on a CPU. pi0_torque

@@ -1,5 +1,6 @@
 """The LeRobot 0.6.1 backport of per-key windows: fails loudly if LeRobot's internals change."""
 
+import inspect
 import pickle
 import subprocess
 import sys
@@ -105,3 +106,16 @@ def test_a_spawned_dataloader_worker_gets_the_backport_when_it_receives_the_data
     )
     run = subprocess.run([sys.executable, "-c", worker], input=payload, capture_output=True, check=True)
     assert run.stdout.decode().split() == ["True", str(3 + config.chunk_size), "2"]
+
+
+def test_lerobot_mains_rename_map_argument_is_accepted_and_passed_through():
+    """LeRobot main's `resolve_delta_timestamps(cfg, ds_meta, rename_map=None)` (the next release)."""
+    seen = {}
+
+    def resolve_on_main(cfg, ds_meta, rename_map=None):
+        seen["rename_map"] = rename_map
+        return {"observation.state": [0.0]}
+
+    assert tuple(inspect.signature(resolve_on_main).parameters) in dataset_windows.RESOLVE_SIGNATURES
+    timestamps = dataset_windows._resolve_with_effort_window(resolve_on_main, object(), object(), rename_map={"a": "b"})
+    assert seen["rename_map"] == {"a": "b"} and timestamps == {"observation.state": [0.0]}

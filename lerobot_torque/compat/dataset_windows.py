@@ -26,9 +26,12 @@ import lerobot.datasets as lerobot_datasets
 from lerobot.datasets import factory
 from lerobot.datasets.dataset_reader import DatasetReader
 
-# name → the parameters this module was written against (LeRobot 0.6.1).
+# name → the parameters this module was written against (LeRobot 0.6.1). LeRobot main (the next
+# release our pin admits) adds `rename_map` to `resolve_delta_timestamps`; both are accepted and
+# every argument is passed through.
+RESOLVE_SIGNATURES = (("cfg", "ds_meta"), ("cfg", "ds_meta", "rename_map"))
 PATCHED = {
-    "lerobot.datasets.factory.resolve_delta_timestamps": ("cfg", "ds_meta"),
+    "lerobot.datasets.factory.resolve_delta_timestamps": RESOLVE_SIGNATURES,
     "lerobot.datasets.dataset_reader.DatasetReader._query_hf_dataset": ("self", "query_indices"),
     "lerobot.datasets.dataset_reader.DatasetReader.__init__": (
         "self",
@@ -67,8 +70,8 @@ def _restore_timestamps(timestamps: dict, in_memory_keys: frozenset[str]) -> Eff
     return EffortWindowTimestamps(timestamps, in_memory_keys)
 
 
-def _resolve_with_effort_window(original, cfg, ds_meta):
-    timestamps = original(cfg, ds_meta)
+def _resolve_with_effort_window(original, cfg, ds_meta, *args, **kwargs):
+    timestamps = original(cfg, ds_meta, *args, **kwargs)
     window = getattr(cfg, "effort_dataset_window", None)
     request = window(ds_meta) if callable(window) else None
     if request is None:
@@ -109,7 +112,8 @@ def _check_signatures() -> None:
     }
     for name, function in found.items():
         parameters = tuple(inspect.signature(function).parameters)
-        if parameters != PATCHED[name]:
+        accepted = PATCHED[name] if isinstance(PATCHED[name][0], tuple) else (PATCHED[name],)
+        if parameters not in accepted:
             raise RuntimeError(
                 f"lerobot-torque was written for LeRobot 0.6.1, where {name} takes {PATCHED[name]}; the "
                 f"installed LeRobot's takes {parameters}. Install lerobot>=0.6.1,<0.7 or update "
@@ -129,8 +133,8 @@ def install() -> None:
     )
 
     @functools.wraps(resolve)
-    def resolve_delta_timestamps(cfg, ds_meta):
-        return _resolve_with_effort_window(resolve, cfg, ds_meta)
+    def resolve_delta_timestamps(cfg, ds_meta, *args, **kwargs):
+        return _resolve_with_effort_window(resolve, cfg, ds_meta, *args, **kwargs)
 
     @functools.wraps(init)
     def __init__(self, *args, **kwargs):  # noqa: N807

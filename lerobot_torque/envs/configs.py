@@ -99,7 +99,7 @@ class TorquePressEnvConfig(EnvConfig):
             without a ResNet on a CPU; two values because LeRobot stores 1-value features as scalars).
         action_mode: `delta` (default): the action is the change of the joint targets since the last
             step, the "increments on the previous command" that made effort-aware behaviour cloning
-            work in issue 5's prototype; `absolute`: joint targets in rad (ACT's usual output).
+            work in the first prototype of this task; `absolute`: joint targets in rad (ACT's usual output).
         max_delta_rad: Largest |action| per step in `delta` mode. Default 0.05 rad (ours: ≈ 10 mm of
             tip motion per step, 4× the expert's fastest).
         observation_height, observation_width: Camera image size. Default 96×96 (ours: ACT's ResNet-18

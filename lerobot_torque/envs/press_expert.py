@@ -10,7 +10,7 @@ the best blind (no-effort) scripted baselines used by the leak check.
    (τ_measured = τ_model + Jᵀ F_ext) with the gravity torque G as τ_model.
 
 Every phase is decided from the current observation (joint angles, effort, and the button's x which
-the camera shows), never from a clock: "Experts must not depend on hidden timers" (issue 5). The
+the camera shows), never from a clock: experts must not depend on hidden timers. The
 admittance gain is set so that the loop gain `gain × stiffness` stays ≤ 0.5 for the stiffest button.
 Joint increments come from the tip increments through J(q)⁻¹ and are accumulated on the expert's
 previous command, so the action in `delta` mode is a function of the observation alone.

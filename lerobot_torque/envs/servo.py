@@ -7,7 +7,7 @@ physics step (500 Hz here) with the true joint angle, sees only the quantised en
 torque that MuJoCo applies through a `motor` actuator. `EffortSensor` turns that torque into the
 effort a driver reads at the control rate: low-pass filtered, noisy and quantised to a current LSB.
 
-Why integral action matters (issue 5, "What prototyping showed"): a proportional-only servo holds a
+Why integral action matters (what prototyping this task showed): a proportional-only servo holds a
 load with a steady error τ/Kp, so "command − measured position" is a force gauge and effort becomes
 unnecessary. With integral action the steady error is zero whatever the load, and the remaining
 transient lag (≈ τ̇/Ki) is below one encoder tick for the gains used here and scaled by per-episode

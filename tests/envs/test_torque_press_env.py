@@ -142,7 +142,7 @@ def test_pressing_down_raises_the_shoulder_effort_by_the_lever_arm():
 
 
 def test_integral_action_hides_the_load_that_a_pd_servo_shows_as_position_error():
-    """The leak of issue 5's prototype: without integral action, command − position measures force."""
+    """The leak of the task's first prototype: without integral action, command − position measures force."""
     ticks = {}
     for model in ("pid", "pd"):
         env = make_env(servo_model=model, servo_kp_range=(100.0, 100.0), **NOISE_FREE)

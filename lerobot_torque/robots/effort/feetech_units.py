@@ -21,7 +21,7 @@ MILLIAMPERES_PER_CURRENT_UNIT = 6.5
 NEWTON_METERS_PER_KGF_CM = 0.0980665
 # 12 V STS3215 (C018/C047): 30 kg·cm stall torque (Feetech datasheet; robonine.com measured ~35 kg·cm).
 STS3215_12V_STALL_TORQUE_KGF_CM = 30.0
-# 12 V STS3215 stall current, 2.7 A (Feetech datasheet, as quoted in ../shared/REFERENCES.md).
+# 12 V STS3215 stall current, 2.7 A (Feetech datasheet).
 STS3215_12V_STALL_CURRENT_A = 2.7
 
 
