@@ -24,6 +24,7 @@ from pprint import pformat
 import draccus
 
 from lerobot.async_inference.configs import RobotClientConfig
+from lerobot.cameras.zmq import ZMQCameraConfig  # noqa: F401 - `--robot.cameras` type zmq, as lerobot-record
 from lerobot.async_inference.helpers import (
     RawObservation,
     RemotePolicyConfig,

@@ -67,7 +67,10 @@ class CameraPublisher:
         if not self._ready.wait(START_TIMEOUT_S):
             error = self._errors.get() if not self._errors.empty() else "no frame within 60 s"
             self.stop()
-            raise RuntimeError(f"The virtual camera could not start: {error}")
+            raise RuntimeError(
+                f"The virtual camera could not start: {error}. Rendering needs OpenGL: on a machine "
+                "without a display set MUJOCO_GL=egl (or osmesa), or leave out --camera_port."
+            )
         return self
 
     def stop(self) -> None:
@@ -80,6 +83,8 @@ def _publish(arm: str, settings: CameraSettings, qpos, ready, errors) -> None:
     """The render process: build the arm's model, render `qpos` at `fps`, publish JPEGs."""
     try:
         os.nice(RENDER_NICENESS)
+        if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
+            os.environ["MUJOCO_GL"] = "egl"  # headless: MuJoCo's default (GLFW) needs a display
         import cv2
         import mujoco
         import zmq
