@@ -117,5 +117,7 @@ def test_lerobot_mains_rename_map_argument_is_accepted_and_passed_through():
         return {"observation.state": [0.0]}
 
     assert tuple(inspect.signature(resolve_on_main).parameters) in dataset_windows.RESOLVE_SIGNATURES
-    timestamps = dataset_windows._resolve_with_effort_window(resolve_on_main, object(), object(), rename_map={"a": "b"})
+    timestamps = dataset_windows._resolve_with_effort_window(
+        resolve_on_main, object(), object(), rename_map={"a": "b"}
+    )
     assert seen["rename_map"] == {"a": "b"} and timestamps == {"observation.state": [0.0]}

@@ -24,7 +24,6 @@ from pprint import pformat
 import draccus
 
 from lerobot.async_inference.configs import RobotClientConfig
-from lerobot.cameras.zmq import ZMQCameraConfig  # noqa: F401 - `--robot.cameras` type zmq, as lerobot-record
 from lerobot.async_inference.helpers import (
     RawObservation,
     RemotePolicyConfig,
@@ -32,6 +31,7 @@ from lerobot.async_inference.helpers import (
     visualize_action_queue_size,
 )
 from lerobot.async_inference.robot_client import RobotClient
+from lerobot.cameras.zmq import ZMQCameraConfig  # noqa: F401 - `--robot.cameras` type zmq, as lerobot-record
 from lerobot.configs import PreTrainedConfig
 from lerobot.utils.import_utils import register_third_party_plugins
 

@@ -34,9 +34,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="what moves joints whose torque is off: hold (follower default), wave (leader default: "
         "a scripted operator pressing the block), sweep (for lerobot-calibrate)",
     )
-    parser.add_argument("--link", help="also make this symlink to the device path, e.g. /tmp/virtual_follower")
+    parser.add_argument(
+        "--link", help="also make this symlink to the device path, e.g. /tmp/virtual_follower"
+    )
     parser.add_argument("--calibration_dir", type=Path, help="start calibrated; write <dir>/<id>.json")
-    parser.add_argument("--id", default=None, help="calibration file name (LeRobot's --robot.id / --teleop.id)")
+    parser.add_argument(
+        "--id", default=None, help="calibration file name (LeRobot's --robot.id / --teleop.id)"
+    )
     parser.add_argument(
         "--zero_effort", action="store_true", help="report zero load and current (a dead effort sensor)"
     )
@@ -48,7 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--trace", type=Path, help="append a JSON-lines record of bus reads and writes here")
     args = parser.parse_args(argv)
     if args.calibration_dir is not None and not args.id:
-        parser.error("--calibration_dir needs --id (the same id you pass to LeRobot as --robot.id/--teleop.id)")
+        parser.error(
+            "--calibration_dir needs --id (the same id you pass to LeRobot as --robot.id/--teleop.id)"
+        )
     if args.hand is None:
         args.hand = DEFAULT_HAND["leader" if args.arm.endswith("leader") else "follower"]
     return args

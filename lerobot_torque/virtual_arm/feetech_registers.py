@@ -35,7 +35,12 @@ NOMINAL_TEMPERATURE_C = 30
 class FeetechRegisters:
     """Connects an `ArmSimulation` to a Feetech `ServoBus` (call `on_write` and `refresh`)."""
 
-    def __init__(self, sim: ArmSimulation, servos: list[ServoSpec], stall_current_a: float = STS3215_12V_STALL_CURRENT_A):
+    def __init__(
+        self,
+        sim: ArmSimulation,
+        servos: list[ServoSpec],
+        stall_current_a: float = STS3215_12V_STALL_CURRENT_A,
+    ):
         self.sim = sim
         self.by_id = {servo.motor_id: servo for servo in servos}
         self.stall_current_a = stall_current_a
@@ -46,7 +51,9 @@ class FeetechRegisters:
         bus.on_write = self.on_write
 
     def _homing(self, motor_id: int) -> int:
-        return decode_sign_magnitude(self.bus.read_register(motor_id, "Homing_Offset"), HOMING_OFFSET_SIGN_BIT)
+        return decode_sign_magnitude(
+            self.bus.read_register(motor_id, "Homing_Offset"), HOMING_OFFSET_SIGN_BIT
+        )
 
     def on_write(self, motor_id: int, address: int, data: bytes) -> None:
         """Apply a write to the simulation (called by the bus with its lock held)."""

@@ -28,7 +28,8 @@ class RunningArm:
     def zmq_camera(self, name: str = "front") -> str:
         """`--robot.cameras` value that reads this arm's view with LeRobot's `zmq` camera."""
         return (
-            f"{{{name}: {{type: zmq, server_address: 127.0.0.1, port: {self.camera_port}, camera_name: {name}, "
+            f"{{{name}: {{type: zmq, server_address: 127.0.0.1, port: {self.camera_port}, "
+            f"camera_name: {name}, "
             f"width: {CAMERA_WIDTH}, height: {CAMERA_HEIGHT}, fps: {CAMERA_FPS}}}}}"
         )
 
@@ -56,9 +57,18 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_virtual_arm(arm: str, link: Path, *args: str, camera: bool = True, env: dict | None = None):
-    """`lerobot-torque-virtual-arm --arm <arm> --link <link> [--camera_port P] <args>` until the block ends."""
+    """`lerobot-torque-virtual-arm --arm <arm> --link <link> [--camera_port P] <args>` for the block."""
     camera_port = free_port() if camera else None
-    command = [sys.executable, "-m", "lerobot_torque.virtual_arm.cli", "--arm", arm, "--link", str(link), *args]
+    command = [
+        sys.executable,
+        "-m",
+        "lerobot_torque.virtual_arm.cli",
+        "--arm",
+        arm,
+        "--link",
+        str(link),
+        *args,
+    ]
     if camera:
         command += ["--camera_port", str(camera_port)]
     process = subprocess.Popen(

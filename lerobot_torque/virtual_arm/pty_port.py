@@ -6,6 +6,7 @@ passes unchanged; baud rate settings are accepted and ignored). The port keeps i
 the device open so that clients can connect, disconnect and reconnect while it runs.
 """
 
+import contextlib
 import logging
 import os
 import select
@@ -74,10 +75,8 @@ class PtyPort:
         if self.link is not None and self.link.is_symlink():
             self.link.unlink()
         for fd in (self._master, self._slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
     def __enter__(self) -> "PtyPort":
         return self.start()

@@ -85,7 +85,9 @@ class ServoBus:
                 return b""
             if isinstance(request, SyncRead):
                 return b"".join(
-                    self.wire.status(i, bytes(self.memories[i][request.address : request.address + request.length]))
+                    self.wire.status(
+                        i, bytes(self.memories[i][request.address : request.address + request.length])
+                    )
                     for i in request.motor_ids
                     if i in self.memories
                 )

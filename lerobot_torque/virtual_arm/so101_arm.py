@@ -73,13 +73,23 @@ def build_model():
         for child in body.bodies:
             if any(abs(x) > 0 for x in child.pos):
                 body.add_geom(
-                    type=mujoco.mjtGeom.mjGEOM_CAPSULE, size=[LINK_RADIUS, 0, 0], fromto=[0, 0, 0, *child.pos],
-                    rgba=LINK_RGBA, contype=0, conaffinity=0, mass=0,
-                )  # fmt: skip
+                    type=mujoco.mjtGeom.mjGEOM_CAPSULE,
+                    size=[LINK_RADIUS, 0, 0],
+                    fromto=[0, 0, 0, *child.pos],
+                    rgba=LINK_RGBA,
+                    contype=0,
+                    conaffinity=0,
+                    mass=0,
+                )
     world = spec.worldbody
-    world.add_geom(name="floor", type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0.5, 0.5, 0.01], rgba=[0.5, 0.5, 0.5, 1])
     world.add_geom(
-        name="block", type=mujoco.mjtGeom.mjGEOM_BOX, size=list(BLOCK_HALF_SIZE), pos=list(BLOCK_CENTER),
+        name="floor", type=mujoco.mjtGeom.mjGEOM_PLANE, size=[0.5, 0.5, 0.01], rgba=[0.5, 0.5, 0.5, 1]
+    )
+    world.add_geom(
+        name="block",
+        type=mujoco.mjtGeom.mjGEOM_BOX,
+        size=list(BLOCK_HALF_SIZE),
+        pos=list(BLOCK_CENTER),
         rgba=[0.2, 0.4, 0.9, 1],
     )
     world.add_light(pos=[0, -0.2, 1.0], dir=[0, 0, -1], diffuse=[0.8, 0.8, 0.8])

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lerobot_torque.virtual_arm.requests import SyncRead, SyncWrite, Write
 
+
 class BusTrace:
     """Appends trace lines to `path` (line-buffered, so a killed arm leaves complete lines)."""
 
@@ -30,7 +31,13 @@ class BusTrace:
                 for i in request.motor_ids
                 if i in self._memories
             }
-            line = {"t": t, "op": "sync_read", "address": request.address, "length": request.length, "data": data}
+            line = {
+                "t": t,
+                "op": "sync_read",
+                "address": request.address,
+                "length": request.length,
+                "data": data,
+            }
         elif isinstance(request, SyncWrite):
             line = {
                 "t": t,
@@ -40,7 +47,12 @@ class BusTrace:
                 "data": {str(i): d.hex() for i, d in request.data.items()},
             }
         elif isinstance(request, Write):
-            line = {"t": t, "op": "write", "address": request.address, "data": {str(request.motor_id): request.data.hex()}}
+            line = {
+                "t": t,
+                "op": "write",
+                "address": request.address,
+                "data": {str(request.motor_id): request.data.hex()},
+            }
         else:
             return None
         return line

@@ -81,13 +81,24 @@ def build_model():
         data.qpos[model.joint(joint_name(joint)).qposadr[0]] = angle
     mujoco.mj_forward(model, data)
     tool = data.body(joint_name(TOOL_BODY)).xpos
-    spec.worldbody.add_geom(name="floor", type=mujoco.mjtGeom.mjGEOM_PLANE, size=[1, 1, 0.01],
-                            pos=[tool[0], tool[1], 0], contype=0, conaffinity=1)  # fmt: skip
+    spec.worldbody.add_geom(
+        name="floor",
+        type=mujoco.mjtGeom.mjGEOM_PLANE,
+        size=[1, 1, 0.01],
+        pos=[tool[0], tool[1], 0],
+        contype=0,
+        conaffinity=1,
+    )
     top = max(tool[2] - 0.05 - BLOCK_TOP_BELOW_GRIPPER_M, 2 * BLOCK_HALF_SIZE[2])
     spec.worldbody.add_geom(
-        name="block", type=mujoco.mjtGeom.mjGEOM_BOX, size=list(BLOCK_HALF_SIZE),
-        pos=[tool[0] + 0.05, tool[1], top - BLOCK_HALF_SIZE[2]], rgba=[0.2, 0.4, 0.9, 1], contype=0, conaffinity=1,
-    )  # fmt: skip
+        name="block",
+        type=mujoco.mjtGeom.mjGEOM_BOX,
+        size=list(BLOCK_HALF_SIZE),
+        pos=[tool[0] + 0.05, tool[1], top - BLOCK_HALF_SIZE[2]],
+        rgba=[0.2, 0.4, 0.9, 1],
+        contype=0,
+        conaffinity=1,
+    )
     return spec.compile()
 
 

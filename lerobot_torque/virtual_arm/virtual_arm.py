@@ -1,4 +1,4 @@
-"""One virtual arm: simulation + register memory + protocol + pseudo-terminal, started and stopped together."""
+"""One virtual arm: simulation, register memory, protocol and pseudo-terminal, started and stopped as one."""
 
 import json
 import logging
@@ -122,9 +122,8 @@ class VirtualArm:
     def calibrate(self, calibration_dir: Path, arm_id: str) -> Path:
         """Write the calibration a careful operator would record, to the motors and to
         `<calibration_dir>/<arm_id>.json` (LeRobot's `MotorCalibration` format), atomically."""
-        for motor, values in self.parts.calibration.items():
-            motor_id = values["id"]
-            self.registers.write_calibration(motor_id, values)
+        for values in self.parts.calibration.values():
+            self.registers.write_calibration(values["id"], values)
         calibration_dir.mkdir(parents=True, exist_ok=True)
         path = calibration_dir / f"{arm_id}.json"
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -41,8 +41,12 @@ class Prompts:
         deadline = time.monotonic() + timeout_s
         while prompt not in self.text:
             if self.process.poll() is not None:
-                raise AssertionError(f"the command exited before {prompt!r}:\n{self.process.stderr.read()[-3000:]}")
-            assert time.monotonic() < deadline, f"no prompt {prompt!r}; the command printed:\n{self.text[-2000:]}"
+                raise AssertionError(
+                    f"the command exited before {prompt!r}:\n{self.process.stderr.read()[-3000:]}"
+                )
+            assert time.monotonic() < deadline, (
+                f"no prompt {prompt!r}; the command printed:\n{self.text[-2000:]}"
+            )
             time.sleep(0.05)
 
 
@@ -50,11 +54,19 @@ def test_lerobot_calibrate_finds_the_virtual_arm_calibration(tmp_path):
     ideal = make_arm_parts("so101_follower").calibration
     with virtual_arm("so101_follower", tmp_path / "follower", "--hand", "sweep", camera=False) as arm:
         process = subprocess.Popen(
-            [str(BIN / "lerobot-calibrate"), "--robot.type=so101_follower_torque", f"--robot.port={arm.port}",
-             "--robot.id=fresh", f"--robot.calibration_dir={tmp_path / 'calibration'}"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                str(BIN / "lerobot-calibrate"),
+                "--robot.type=so101_follower_torque",
+                f"--robot.port={arm.port}",
+                "--robot.id=fresh",
+                f"--robot.calibration_dir={tmp_path / 'calibration'}",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, **OFFLINE},
-        )  # fmt: skip
+        )
         prompts = Prompts(process)
         prompts.wait_for("middle of its range of motion and press ENTER")
         time.sleep(SWEEP_MOVE_S + 0.3 * SWEEP_HOLD_S)  # the hand brings every joint to its middle
@@ -72,28 +84,54 @@ def test_lerobot_calibrate_finds_the_virtual_arm_calibration(tmp_path):
         if motor == FULL_TURN_MOTOR:
             continue
         span = expected["range_max"] - expected["range_min"]
-        assert expected["range_min"] - 3 <= found[motor]["range_min"] < expected["range_min"] + 0.1 * span, motor
-        assert expected["range_max"] - 0.1 * span < found[motor]["range_max"] <= expected["range_max"] + 3, motor
+        assert expected["range_min"] - 3 <= found[motor]["range_min"] < expected["range_min"] + 0.1 * span, (
+            motor
+        )
+        assert expected["range_max"] - 0.1 * span < found[motor]["range_max"] <= expected["range_max"] + 3, (
+            motor
+        )
 
 
 def test_lerobot_teleoperate_moves_the_follower_with_the_leader(tmp_path):
     calibration = tmp_path / "calibration"
     trace = tmp_path / "follower.jsonl"
     with (
-        virtual_arm("so101_follower", tmp_path / "follower", "--calibration_dir", str(calibration / "follower"),
-                    "--id", "follower", trace=trace, camera=False) as follower,
-        virtual_arm("so101_leader", tmp_path / "leader", "--calibration_dir", str(calibration / "leader"),
-                    "--id", "leader", camera=False) as leader,
-    ):  # fmt: skip
+        virtual_arm(
+            "so101_follower",
+            tmp_path / "follower",
+            "--calibration_dir",
+            str(calibration / "follower"),
+            "--id",
+            "follower",
+            trace=trace,
+            camera=False,
+        ) as follower,
+        virtual_arm(
+            "so101_leader",
+            tmp_path / "leader",
+            "--calibration_dir",
+            str(calibration / "leader"),
+            "--id",
+            "leader",
+            camera=False,
+        ) as leader,
+    ):
         lerobot(
             "lerobot-teleoperate",
-            "--robot.type=so101_follower_torque", f"--robot.port={follower.port}", "--robot.id=follower",
+            "--robot.type=so101_follower_torque",
+            f"--robot.port={follower.port}",
+            "--robot.id=follower",
             f"--robot.calibration_dir={calibration / 'follower'}",
-            "--teleop.type=so101_leader", f"--teleop.port={leader.port}", "--teleop.id=leader",
+            "--teleop.type=so101_leader",
+            f"--teleop.port={leader.port}",
+            "--teleop.id=leader",
             f"--teleop.calibration_dir={calibration / 'leader'}",
-            "--fps=30", "--teleop_time_s=3",
-        )  # fmt: skip
-    goals = [line for line in read_trace(trace) if line["op"] == "sync_write" and line["address"] == GOAL_POSITION]
+            "--fps=30",
+            "--teleop_time_s=3",
+        )
+    goals = [
+        line for line in read_trace(trace) if line["op"] == "sync_write" and line["address"] == GOAL_POSITION
+    ]
     shoulder_lift = [int.from_bytes(bytes.fromhex(g["data"]["2"]), "little") for g in goals]
     assert len(goals) >= 30
     assert max(shoulder_lift) - min(shoulder_lift) > 100  # the leader's press went through (ticks)

@@ -16,7 +16,6 @@ from lerobot.policies.factory import make_pre_post_processors
 from lerobot.utils.constants import OBS_STATE
 
 from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePolicy
-
 from lerobot_torque.virtual_arm.trace import read_trace
 from tests.tiny import TINY_ACT_CLI
 from tests.virtual_arm.virtual_arms import lerobot, virtual_arm
@@ -54,13 +53,23 @@ def recorded(workdir):
     calibration = workdir / "calibration"
     with (
         virtual_arm(
-            "so101_follower", workdir / "follower", "--calibration_dir", str(calibration / "follower"),
-            "--id", "follower",
+            "so101_follower",
+            workdir / "follower",
+            "--calibration_dir",
+            str(calibration / "follower"),
+            "--id",
+            "follower",
         ) as follower,
         virtual_arm(
-            "so101_leader", workdir / "leader", "--calibration_dir", str(calibration / "leader"), "--id", "leader", camera=False,
+            "so101_leader",
+            workdir / "leader",
+            "--calibration_dir",
+            str(calibration / "leader"),
+            "--id",
+            "leader",
+            camera=False,
         ) as leader,
-    ):  # fmt: skip
+    ):
         lerobot(
             "lerobot-record",
             *robot_args(follower, calibration),
@@ -111,9 +120,15 @@ def rollout(workdir, policy, name: str, *arm_args: str):
     calibration = workdir / "calibration"
     trace = workdir / f"{name}.jsonl"
     with virtual_arm(
-        "so101_follower", workdir / f"follower_{name}", "--calibration_dir", str(calibration / "follower"),
-        "--id", "follower", *arm_args, trace=trace,
-    ) as follower:  # fmt: skip
+        "so101_follower",
+        workdir / f"follower_{name}",
+        "--calibration_dir",
+        str(calibration / "follower"),
+        "--id",
+        "follower",
+        *arm_args,
+        trace=trace,
+    ) as follower:
         lerobot(
             "lerobot-rollout",
             "--strategy.type=sentry",
@@ -134,8 +149,10 @@ def rollout(workdir, policy, name: str, *arm_args: str):
 
 @pytest.fixture(scope="module")
 def rollouts(trained, workdir):
-    return {name: rollout(workdir, trained, name, *args) for name, args in
-            [("live", ()), ("zeroed", ("--zero_effort",))]}  # fmt: skip
+    return {
+        name: rollout(workdir, trained, name, *args)
+        for name, args in [("live", ()), ("zeroed", ("--zero_effort",))]
+    }
 
 
 def reported_loads(trace: list[dict]) -> list[tuple[int, ...]]:
@@ -144,7 +161,10 @@ def reported_loads(trace: list[dict]) -> list[tuple[int, ...]]:
     for line in trace:
         if line["op"] == "sync_read" and line["address"] == PRESENT_POSITION and line["length"] >= 6:
             offset = PRESENT_LOAD - PRESENT_POSITION
-            raw = [int.from_bytes(bytes.fromhex(line["data"][str(IDS[m])])[offset : offset + 2], "little") for m in MOTORS]
+            raw = [
+                int.from_bytes(bytes.fromhex(line["data"][str(IDS[m])])[offset : offset + 2], "little")
+                for m in MOTORS
+            ]
             vectors.append(tuple(decode_sign_magnitude(value, LOAD_SIGN_BIT) for value in raw))
     return vectors
 
@@ -152,7 +172,9 @@ def reported_loads(trace: list[dict]) -> list[tuple[int, ...]]:
 def state_columns(dataset: LeRobotDataset, suffix: str) -> np.ndarray:
     names = dataset.meta.features["observation.state"]["names"]
     columns = [names.index(f"{motor}{suffix}") for motor in MOTORS]
-    return np.stack([dataset.hf_dataset[i]["observation.state"].numpy()[columns] for i in range(len(dataset))])
+    return np.stack(
+        [dataset.hf_dataset[i]["observation.state"].numpy()[columns] for i in range(len(dataset))]
+    )
 
 
 def test_record_stores_the_virtual_arm_effort_in_observation_state(recorded):
@@ -177,7 +199,9 @@ def test_rollout_actions_reach_the_virtual_arm_goal_position(rollouts):
     dataset, trace = rollouts["live"]
     goals = [line for line in trace if line["op"] == "sync_write" and line["address"] == GOAL_POSITION]
     assert len(goals) >= len(dataset)
-    written = {tuple(int.from_bytes(bytes.fromhex(g["data"][str(IDS[m])]), "little") for m in MOTORS) for g in goals}
+    written = {
+        tuple(int.from_bytes(bytes.fromhex(g["data"][str(IDS[m])]), "little") for m in MOTORS) for g in goals
+    }
     assert len(written) > 1
 
 

@@ -41,35 +41,71 @@ def loop(tmp_path_factory):
     follower_calibration = ["--calibration_dir", str(calibration / "follower"), "--id", "left"]
     with (
         virtual_arm("viperx_follower", workdir / "follower", *follower_calibration) as follower,
-        virtual_arm("widowx_leader", workdir / "leader", "--calibration_dir", str(calibration / "leader"),
-                    "--id", "left", camera=False) as leader,
-    ):  # fmt: skip
+        virtual_arm(
+            "widowx_leader",
+            workdir / "leader",
+            "--calibration_dir",
+            str(calibration / "leader"),
+            "--id",
+            "left",
+            camera=False,
+        ) as leader,
+    ):
         lerobot(
-            "lerobot-record", *follower_args(follower, calibration),
-            "--teleop.type=widowx_leader", f"--teleop.port={leader.port}", "--teleop.id=left",
+            "lerobot-record",
+            *follower_args(follower, calibration),
+            "--teleop.type=widowx_leader",
+            f"--teleop.port={leader.port}",
+            "--teleop.id=left",
             f"--teleop.calibration_dir={calibration / 'leader'}",
-            "--dataset.repo_id=local/virtual_aloha", f"--dataset.root={workdir / 'dataset'}",
-            f"--dataset.single_task={TASK}", f"--dataset.fps={FPS}", "--dataset.num_episodes=2",
-            "--dataset.episode_time_s=3", "--dataset.reset_time_s=0.5", "--dataset.video=false",
-            "--dataset.push_to_hub=false", "--display_data=false", "--play_sounds=false",
-        )  # fmt: skip
+            "--dataset.repo_id=local/virtual_aloha",
+            f"--dataset.root={workdir / 'dataset'}",
+            f"--dataset.single_task={TASK}",
+            f"--dataset.fps={FPS}",
+            "--dataset.num_episodes=2",
+            "--dataset.episode_time_s=3",
+            "--dataset.reset_time_s=0.5",
+            "--dataset.video=false",
+            "--dataset.push_to_hub=false",
+            "--display_data=false",
+            "--play_sounds=false",
+        )
     lerobot(
-        "lerobot-train", "--policy.type=act_torque", "--dataset.repo_id=local/virtual_aloha",
-        f"--dataset.root={workdir / 'dataset'}", f"--output_dir={workdir / 'train'}", "--steps=10",
-        "--batch_size=8", "--num_workers=0", "--save_freq=10", "--seed=1", "--policy.push_to_hub=false",
-        "--wandb.enable=false", *TINY_ACT_CLI, "--policy.torque.history_length=4",
+        "lerobot-train",
+        "--policy.type=act_torque",
+        "--dataset.repo_id=local/virtual_aloha",
+        f"--dataset.root={workdir / 'dataset'}",
+        f"--output_dir={workdir / 'train'}",
+        "--steps=10",
+        "--batch_size=8",
+        "--num_workers=0",
+        "--save_freq=10",
+        "--seed=1",
+        "--policy.push_to_hub=false",
+        "--wandb.enable=false",
+        *TINY_ACT_CLI,
+        "--policy.torque.history_length=4",
         "--policy.torque.history_stride=2",
-    )  # fmt: skip
+    )
     trace = workdir / "rollout.jsonl"
-    with virtual_arm("viperx_follower", workdir / "follower_rollout", *follower_calibration, trace=trace) as arm:
+    with virtual_arm(
+        "viperx_follower", workdir / "follower_rollout", *follower_calibration, trace=trace
+    ) as arm:
         lerobot(
-            "lerobot-rollout", "--strategy.type=sentry",
+            "lerobot-rollout",
+            "--strategy.type=sentry",
             f"--policy.path={workdir / 'train' / 'checkpoints' / 'last' / 'pretrained_model'}",
-            *follower_args(arm, calibration), "--duration=3", f"--fps={FPS}",
-            "--dataset.repo_id=local/rollout_aloha", f"--dataset.root={workdir / 'rollout'}",
-            f"--dataset.single_task={TASK}", "--dataset.video=false", "--dataset.push_to_hub=false",
-            "--play_sounds=false", "--return_to_initial_position=false",
-        )  # fmt: skip
+            *follower_args(arm, calibration),
+            "--duration=3",
+            f"--fps={FPS}",
+            "--dataset.repo_id=local/rollout_aloha",
+            f"--dataset.root={workdir / 'rollout'}",
+            f"--dataset.single_task={TASK}",
+            "--dataset.video=false",
+            "--dataset.push_to_hub=false",
+            "--play_sounds=false",
+            "--return_to_initial_position=false",
+        )
     return (
         LeRobotDataset("local/virtual_aloha", root=workdir / "dataset"),
         LeRobotDataset("local/rollout_aloha", root=workdir / "rollout"),
@@ -80,7 +116,9 @@ def loop(tmp_path_factory):
 def effort_rows(dataset: LeRobotDataset) -> np.ndarray:
     names = dataset.meta.features["observation.state"]["names"]
     columns = [names.index(f"{joint}.effort") for joint in JOINTS]
-    return np.stack([dataset.hf_dataset[i]["observation.state"].numpy()[columns] for i in range(len(dataset))])
+    return np.stack(
+        [dataset.hf_dataset[i]["observation.state"].numpy()[columns] for i in range(len(dataset))]
+    )
 
 
 def reported_currents_ma(trace: list[dict]) -> np.ndarray:
@@ -96,7 +134,9 @@ def reported_currents_ma(trace: list[dict]) -> np.ndarray:
 
 def test_aloha_record_stores_the_follower_current_in_observation_state(loop):
     recorded, _, _ = loop
-    assert recorded.meta.features["observation.state"]["names"][len(JOINTS):] == [f"{j}.effort" for j in JOINTS]
+    assert recorded.meta.features["observation.state"]["names"][len(JOINTS) :] == [
+        f"{j}.effort" for j in JOINTS
+    ]
     assert np.abs(effort_rows(recorded)).max() > 100  # mA: gravity and the block load the shoulder
 
 
