@@ -1,5 +1,6 @@
 """One virtual arm: simulation, register memory, protocol and pseudo-terminal, started and stopped as one."""
 
+import gc
 import json
 import logging
 import os
@@ -98,6 +99,10 @@ class VirtualArm:
             self.bus.silent = True
 
     def start(self) -> "VirtualArm":
+        # A full garbage collection of this process (LeRobot brings torch: ~500k objects) stops every
+        # thread for ~250 ms, far past the 34–50 ms a motor SDK waits for a reply. Objects that exist
+        # now are moved out of the collector's reach; collections then scan only what came after.
+        gc.freeze()
         if self.camera is not None:
             self.camera.start()  # before the bus answers: the first frame sets up OpenGL (slow)
         self.port.start()
