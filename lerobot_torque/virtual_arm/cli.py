@@ -10,6 +10,8 @@ calibration file; without it the arm is in its factory state and `lerobot-calibr
 """
 
 import argparse
+import ctypes
+import ctypes.util
 import logging
 import signal
 import sys
@@ -21,8 +23,20 @@ from lerobot_torque.virtual_arm.hand import HandMotion
 
 logger = logging.getLogger(__name__)
 
+MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4  # <sys/mman.h> on Linux (ONFAULT: 4.4+)
 SWITCH_INTERVAL_S = 0.0005  # Python's default 5 ms GIL hand-over would delay bus replies
 DEFAULT_HAND = {"follower": HandMotion.HOLD, "leader": HandMotion.WAVE}
+
+
+def lock_memory_if_permitted() -> None:
+    """Keep this process's pages in RAM (mlockall) where allowed: a page the kernel reclaimed while
+    the arm sat idle costs a fault and a disk read when the next packet needs it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        if libc.mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0:  # only pages in use
+            logger.debug("mlockall refused (errno %d); pages may be reclaimed", ctypes.get_errno())
+    except (OSError, AttributeError):
+        logger.debug("mlockall is not available here")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -64,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     # Answer bus packets within LeRobot's 50 ms packet timeout while physics and rendering run.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    lock_memory_if_permitted()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     from lerobot_torque.virtual_arm.virtual_arm import VirtualArm
 

@@ -10,13 +10,14 @@ import os
 import subprocess
 import threading
 import time
+import warnings
 
 import pytest
 
 from lerobot_torque.virtual_arm.arms import make_arm_parts
 from lerobot_torque.virtual_arm.hand import SWEEP_HOLD_S, SWEEP_MOVE_S, SWEEP_PERIOD_S
 from lerobot_torque.virtual_arm.trace import read_trace
-from tests.virtual_arm.virtual_arms import BIN, OFFLINE, lerobot, virtual_arm
+from tests.virtual_arm.virtual_arms import BIN, BUS_TIMEOUT, OFFLINE, lerobot, virtual_arm
 
 pytestmark = pytest.mark.slow
 GOAL_POSITION = 42
@@ -24,34 +25,42 @@ FULL_TURN_MOTOR = "wrist_roll"
 PROMPT_TIMEOUT_S = 120
 
 
-class Prompts:
-    """Collects a process's stdout in a thread, so the test can wait for a prompt without a newline."""
+class CommandExitedError(AssertionError):
+    """The command ended before printing a prompt (its stderr says why)."""
 
-    def __init__(self, process: subprocess.Popen):
-        self.text = ""
-        self.process = process
-        self._thread = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+
+class Prompts:
+    """Reads a process's stdout in a thread, so the test can wait for a prompt without a newline.
+
+    Keeps only the recent output: `lerobot-calibrate` prints its live table 50 times a second.
+    """
+
+    def __init__(self, process: subprocess.Popen, keep: int = 4096):
+        self.process, self.keep = process, keep
+        self.tail = ""
+        self.seen: set[str] = set()
+        self.expected: list[str] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
-    def _read(self, stream) -> None:
-        while chunk := stream.read(1):
-            self.text += chunk
+    def _read(self) -> None:
+        fd = self.process.stdout.fileno()
+        while chunk := os.read(fd, 65536):
+            self.tail = (self.tail + chunk.decode(errors="replace"))[-self.keep :]
+            self.seen.update(prompt for prompt in self.expected if prompt in self.tail)
 
     def wait_for(self, prompt: str, timeout_s: float = PROMPT_TIMEOUT_S) -> None:
+        self.expected.append(prompt)
         deadline = time.monotonic() + timeout_s
-        while prompt not in self.text:
+        while prompt not in self.seen and prompt not in self.tail:
             if self.process.poll() is not None:
-                raise AssertionError(
-                    f"the command exited before {prompt!r}:\n{self.process.stderr.read()[-3000:]}"
-                )
-            assert time.monotonic() < deadline, (
-                f"no prompt {prompt!r}; the command printed:\n{self.text[-2000:]}"
-            )
+                raise CommandExitedError(f"the command exited before {prompt!r}")
+            assert time.monotonic() < deadline, f"no prompt {prompt!r}; the command printed:\n{self.tail}"
             time.sleep(0.05)
 
 
-def test_lerobot_calibrate_finds_the_virtual_arm_calibration(tmp_path):
-    ideal = make_arm_parts("so101_follower").calibration
+def calibrate_virtual_arm(tmp_path) -> subprocess.Popen:
+    """`lerobot-calibrate` on a factory-fresh virtual follower, the prompts answered as they come."""
     with virtual_arm("so101_follower", tmp_path / "follower", "--hand", "sweep", camera=False) as arm:
         process = subprocess.Popen(
             [
@@ -68,16 +77,33 @@ def test_lerobot_calibrate_finds_the_virtual_arm_calibration(tmp_path):
             env={**os.environ, **OFFLINE},
         )
         prompts = Prompts(process)
-        prompts.wait_for("middle of its range of motion and press ENTER")
-        time.sleep(SWEEP_MOVE_S + 0.3 * SWEEP_HOLD_S)  # the hand brings every joint to its middle
-        process.stdin.write("\n")
-        process.stdin.flush()
-        prompts.wait_for("Press ENTER to stop")
-        time.sleep(0.7 * SWEEP_HOLD_S + 1.5 * SWEEP_PERIOD_S)  # the hand sweeps every joint
-        process.stdin.write("\n")
-        process.stdin.flush()
+        try:
+            prompts.wait_for("middle of its range of motion and press ENTER")
+            time.sleep(SWEEP_MOVE_S + 0.3 * SWEEP_HOLD_S)  # the hand brings every joint to its middle
+            process.stdin.write("\n")
+            process.stdin.flush()
+            prompts.wait_for("Press ENTER to stop")
+            time.sleep(0.7 * SWEEP_HOLD_S + 1.5 * SWEEP_PERIOD_S)  # the hand sweeps every joint
+            process.stdin.write("\n")
+            process.stdin.flush()
+        except (CommandExitedError, BrokenPipeError):
+            pass  # the caller reads its stderr
         process.wait(timeout=60)
-    assert process.returncode == 0, process.stderr.read()[-3000:]
+    return process
+
+
+def test_lerobot_calibrate_finds_the_virtual_arm_calibration(tmp_path):
+    ideal = make_arm_parts("so101_follower").calibration
+    process = calibrate_virtual_arm(tmp_path)
+    stderr = process.stderr.read()
+    if process.returncode != 0 and BUS_TIMEOUT in stderr:  # see tests/virtual_arm/virtual_arms.py
+        warnings.warn(
+            "lerobot-calibrate: a virtual-bus reply missed the SDK timeout; once more", stacklevel=1
+        )
+        (tmp_path / "again").mkdir()
+        process = calibrate_virtual_arm(tmp_path / "again")
+        tmp_path, stderr = tmp_path / "again", process.stderr.read()
+    assert process.returncode == 0, stderr[-3000:]
     found = json.loads((tmp_path / "calibration" / "fresh.json").read_text())
     for motor, expected in ideal.items():
         assert abs(found[motor]["homing_offset"] - expected["homing_offset"]) <= 3, motor

@@ -1,7 +1,9 @@
 """Virtual arms and LeRobot's console scripts as subprocesses, for the end-to-end tests."""
 
 import contextlib
+import shutil
 import sys
+import warnings
 from pathlib import Path
 
 from lerobot_torque.virtual_arm.process import run_lerobot, running_virtual_arm
@@ -19,6 +21,27 @@ def virtual_arm(arm: str, link: Path, *args: str, trace: Path | None = None, cam
         yield running
 
 
+# LeRobot's message when a motor's status packet did not arrive within the SDK's timeout.
+BUS_TIMEOUT = "[TxRxResult] There is no status packet!"
+
+
 def lerobot(command: str, *args: str) -> str:
-    """Run one of LeRobot's console scripts (`lerobot-record`, …) unchanged, offline."""
+    """Run one of LeRobot's console scripts (`lerobot-record`, …) unchanged, offline.
+
+    A run that fails only because a virtual-bus reply missed the SDK's 34–50 ms timeout is run once
+    more (its `--dataset.root` removed first), with a warning: on a loaded 2-core CI machine the
+    arm's process is now and then not scheduled in time (docs/virtual_arm.md). Any other failure,
+    or a second timeout, fails the test.
+    """
+    try:
+        return run_lerobot(command, *args, env=OFFLINE)
+    except RuntimeError as error:
+        if BUS_TIMEOUT not in str(error):
+            raise
+        warnings.warn(
+            f"{command}: a virtual-bus reply missed the SDK timeout; running it once more", stacklevel=2
+        )
+    for arg in args:
+        if arg.startswith("--dataset.root="):
+            shutil.rmtree(arg.split("=", 1)[1], ignore_errors=True)
     return run_lerobot(command, *args, env=OFFLINE)
