@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 
 from lerobot_torque.evaluation.machine import machine_line
-from lerobot_torque.virtual_arm.process import run_lerobot, running_virtual_arm
+from lerobot_torque.virtual_arm.process import OFFLINE_ENV, run_lerobot, running_virtual_arm
 from lerobot_torque.virtual_arm.trace import read_trace
 
 GOAL_POSITION = 42  # STS3215 address (lerobot/motors/feetech/tables.py)
-OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MUJOCO_GL": "egl"}
+OFFLINE = OFFLINE_ENV
 TINY_ACT = [
     "--policy.dim_model=32",
     "--policy.n_heads=2",

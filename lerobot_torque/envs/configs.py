@@ -131,7 +131,8 @@ class TorquePressEnvConfig(EnvConfig):
             LSB of the next field).
         effort_filter_time_s: Time constant of the effort low-pass filter (s). Default 0.02 (ours).
         effort_lsb: Effort quantisation (N·m). Default 0.0065: 2.69 mA/LSB (Dynamixel X
-            `Present_Current`, ROBOTIS e-Manual X-series control table) × 2.41 N·m/A (XM540-W270 at 12 V, ROBOTIS e-Manual).
+            `Present_Current`, ROBOTIS e-Manual X-series control table) × 2.41 N·m/A (XM540-W270
+            at 12 V, ROBOTIS e-Manual).
     """
 
     task: str = "press_to_band"

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# The environment of LeRobot's commands run against a virtual arm: no Hub, headless rendering.
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MUJOCO_GL": "egl"}
 STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 10
 CAMERA_WIDTH, CAMERA_HEIGHT, CAMERA_FPS = 64, 48, 10  # what `--camera_port` publishes (camera.py)

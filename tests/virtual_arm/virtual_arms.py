@@ -6,10 +6,10 @@ import sys
 import warnings
 from pathlib import Path
 
-from lerobot_torque.virtual_arm.process import run_lerobot, running_virtual_arm
+from lerobot_torque.virtual_arm.process import OFFLINE_ENV, run_lerobot, running_virtual_arm
 
 BIN = Path(sys.executable).parent
-OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "OMP_NUM_THREADS": "1", "MUJOCO_GL": "egl"}
+OFFLINE = OFFLINE_ENV
 
 
 @contextlib.contextmanager
