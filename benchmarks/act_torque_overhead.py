@@ -10,6 +10,7 @@ history over 2 s as one token, future effort over the chunk). Rounds alternate a
 """
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,8 +21,12 @@ from lerobot.datasets import LeRobotDataset, factory
 from lerobot.policies.act.configuration_act import ACTConfig
 from lerobot.policies.factory import make_policy, make_pre_post_processors
 
-from lerobot_torque.datasets.synthetic import write_synthetic_dataset
 from lerobot_torque.policies.act_torque import ACTTorqueConfig
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # for tests.synthetic, the dataset the tests train on
+
+from tests.synthetic import write_synthetic_dataset  # noqa: E402
 
 COMMON = {"pretrained_backbone_weights": None, "device": "cpu"}
 

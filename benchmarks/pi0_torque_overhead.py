@@ -10,12 +10,9 @@ Rounds alternate pi0, pi0 again (the control, showing the noise left) and pi0_to
     python benchmarks/pi0_torque_overhead.py [--rounds 20]
 """
 
-import argparse
-
 import torch
-from timing import measure, print_ratio_table, train_step
+from vla_overhead import camera_features, compare_and_print, overhead_arguments, with_effort_feature
 
-from lerobot.configs import FeatureType, PolicyFeature
 from lerobot.policies.pi0.configuration_pi0 import PI0Config
 from lerobot.policies.pi0.modeling_pi0 import PI0Policy
 
@@ -25,7 +22,7 @@ from lerobot_torque.policies.pi0_torque.model_size import PI0ModelSize, lerobot_
 from lerobot_torque.policies.pi0_torque.modeling_pi0_torque import PI0TorquePolicy
 from lerobot_torque.policies.torque import EffortLayout, TorqueConfig
 
-JOINTS, CAMERAS, TOKENS = 14, ("top", "left_wrist", "right_wrist"), 48
+JOINTS, CAMERAS, TOKENS, VOCAB = 14, ("top", "left_wrist", "right_wrist"), 48, 1024
 SIZE = PI0ModelSize(
     depth=4,
     head_dim=32,
@@ -33,95 +30,70 @@ SIZE = PI0ModelSize(
     vlm_mlp_dim=1024,
     expert_width=128,
     expert_mlp_dim=512,
-    vocab_size=1024,
+    vocab_size=VOCAB,
     vision_width=128,
     vision_depth=2,
     vision_heads=4,
     vision_mlp_dim=512,
 )
+TINY = PI0ModelSize(  # for the plumbing test
+    depth=1,
+    head_dim=8,
+    vlm_width=32,
+    vlm_mlp_dim=64,
+    expert_width=16,
+    expert_mlp_dim=32,
+    vocab_size=VOCAB,
+    vision_width=16,
+    vision_depth=1,
+    vision_heads=2,
+    vision_mlp_dim=32,
+    patch_size=8,
+)
 
 
-def features() -> tuple[dict, dict]:
-    inputs = {f"observation.images.{c}": PolicyFeature(FeatureType.VISUAL, (3, 224, 224)) for c in CAMERAS}
-    inputs["observation.state"] = PolicyFeature(FeatureType.STATE, (JOINTS,))
-    outputs = {"action": PolicyFeature(FeatureType.ACTION, (JOINTS,))}
-    return inputs, outputs
+def aloha_torque_config() -> TorqueConfig:
+    """The paper's final model on an ALOHA: 10 effort frames over 2 s at 50 fps, 14 joints."""
+    return TorqueConfig(
+        history_stride=10, layout=EffortLayout(OBS_EFFORT, [f"joint{i}" for i in range(JOINTS)])
+    )
 
 
-def batch(config, batch_size: int, training: bool, seed: int = 0) -> dict:
-    generator = torch.Generator().manual_seed(seed)
-    window = len(config.torque.window_offsets(config.chunk_size)) if training else 1
-    out = {
-        f"observation.images.{c}": torch.rand(batch_size, 3, 224, 224, generator=generator) for c in CAMERAS
+def pi_setup(tiny: bool, tokens: int) -> tuple[PI0ModelSize, int, int, dict, dict, dict]:
+    """Size, image side, prompt tokens, features and shared config fields of a π0-family benchmark."""
+    size, image, tokens = (TINY, 32, 16) if tiny else (SIZE, 224, tokens)
+    inputs, outputs = camera_features(CAMERAS, image, JOINTS)
+    common = {
+        "device": "cpu",
+        "n_action_steps": 50,
+        "tokenizer_max_length": tokens,
+        "image_resolution": (image, image),
     }
-    out["observation.state"] = torch.randn(batch_size, JOINTS, generator=generator)
-    effort = torch.randn(batch_size, window, JOINTS, generator=generator)
-    out[OBS_EFFORT] = effort if training else effort[:, 0]
-    if training:
-        out[f"{OBS_EFFORT}_is_pad"] = torch.zeros(batch_size, window, dtype=torch.bool)
-        out["action"] = torch.randn(batch_size, config.chunk_size, JOINTS, generator=generator)
-    out["observation.language.tokens"] = torch.randint(0, 1024, (batch_size, TOKENS), generator=generator)
-    out["observation.language.attention_mask"] = torch.ones(batch_size, TOKENS, dtype=torch.bool)
-    return out
+    return size, image, tokens, inputs, outputs, common
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--rounds", type=int, default=20, help="train-step rounds (x2 for inference)")
-    parser.add_argument("--batch-size", type=int, default=2)
-    parser.add_argument(
-        "--threads", type=int, default=1, help="torch threads (1: least noise on a busy machine)"
-    )
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-
-    inputs, outputs = features()
-    common = {"device": "cpu", "n_action_steps": 50, "tokenizer_max_length": TOKENS}
-    torch.manual_seed(0)
-    with lerobot_pi0_at_size(SIZE):
-        pi0 = PI0Policy(PI0Config(input_features=dict(inputs), output_features=outputs, **common))
-    layout = EffortLayout(key=OBS_EFFORT, names=[f"joint{i}" for i in range(JOINTS)])
-    torque = TorqueConfig(history_stride=10, layout=layout)  # 10 frames over 2 s at 50 fps
-    config = PI0TorqueConfig(
-        input_features={**inputs, OBS_EFFORT: PolicyFeature(FeatureType.STATE, (JOINTS,))},
+def torque_policy_config(config_class, inputs: dict, outputs: dict, size: PI0ModelSize, common: dict):
+    """Ours at the base's size, reading the ALOHA's effort as its own feature."""
+    return config_class(
+        input_features=with_effort_feature(inputs, JOINTS),
         output_features=outputs,
-        torque=torque,
-        model_size=SIZE,
+        torque=aloha_torque_config(),
+        model_size=size,
         **common,
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = overhead_arguments(__doc__, argv)
+    size, image, tokens, inputs, outputs, common = pi_setup(args.tiny, TOKENS)
+    torch.manual_seed(0)
+    with lerobot_pi0_at_size(size):
+        pi0 = PI0Policy(PI0Config(input_features=dict(inputs), output_features=outputs, **common))
+    config = torque_policy_config(PI0TorqueConfig, inputs, outputs, size, common)
     torch.manual_seed(0)
     policies = {"pi0": pi0, "pi0_torque": PI0TorquePolicy(config)}
-    train_batch = batch(config, args.batch_size, training=True)
-    live = batch(config, 1, training=False)
-
-    for policy in policies.values():
-        policy.train()
-    optimizers = {name: torch.optim.AdamW(p.parameters(), lr=1e-5) for name, p in policies.items()}
-    train = measure(
-        "train step (s)",
-        *([train_step, p, optimizers[name], dict(train_batch)] for name, p in policies.items()),
-        args.rounds,
-        "<= 1.03",
-    )
-    for policy in policies.values():
-        policy.eval()
-        policy.reset()
-    with torch.no_grad():
-        infer = measure(
-            "inference latency, chunk of 50 (s)",
-            *([p.predict_action_chunk, dict(live)] for p in policies.values()),
-            2 * args.rounds,
-            "<= 1.02 (paper 1.036)",
-        )
-    params = {name: sum(p.numel() for p in policy.parameters()) for name, policy in policies.items()}
-    title = (
-        f"pi0_torque vs pi0 — reduced widths/depths {SIZE}, 3 cameras 224x224, {TOKENS} language tokens, "
-        f"batch {args.batch_size} (train) / 1 (inference); ratios are medians of per-round ratios; "
-        f"parameters: pi0 {params['pi0']:,}, pi0_torque {params['pi0_torque']:,}"
-    )
-    print_ratio_table(title, "pi0", "pi0_torque", [infer, train])
+    setup = f"reduced widths/depths {size}, {len(CAMERAS)} cameras {image}x{image}, {tokens} language tokens"
+    compare_and_print(policies, CAMERAS, image, tokens, VOCAB, args, setup, "<= 1.02 (paper 1.036)")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from dataclasses import replace
 from lerobot.envs.factory import make_env_config
 
 import lerobot_torque  # noqa: F401  (registers the env types)
-from lerobot_torque.envs.scripted import scripted_task
+from lerobot_torque.datasets.sim_demos import scripted_task
 from lerobot_torque.evaluation.machine import machine_line
 from lerobot_torque.evaluation.statistics import wilson_interval
 

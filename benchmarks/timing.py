@@ -5,6 +5,8 @@ same inputs. A ratio is the median over rounds of the per-round ratio, so slow p
 machine cancel out; the control's ratio (base against itself) shows how much noise is left.
 """
 
+import ctypes
+import ctypes.util
 import statistics
 import time
 from dataclasses import dataclass
@@ -12,6 +14,22 @@ from dataclasses import dataclass
 import torch
 
 from lerobot_torque.evaluation.machine import machine_line
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc <malloc.h>
+MMAP_THRESHOLD_MAX = 32 * 2**20  # glibc's largest on 64-bit (mallopt(3))
+
+
+def keep_freed_memory() -> None:
+    """Make glibc keep freed memory in the process, so that a tensor allocated again reuses pages.
+
+    With glibc's defaults, blocks above an adaptive threshold are mapped afresh and freed memory
+    above another is returned to the kernel; every call of a model then pays page faults in
+    proportion to the size of its temporaries, which varies with the sizes a run went through
+    (mallopt(3)). Here the trim threshold is 2 GB and blocks up to 32 MB come from the heap.
+    """
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    if not (libc.mallopt(M_TRIM_THRESHOLD, 2**31 - 1) and libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)):
+        raise RuntimeError("mallopt refused the allocator settings: is this glibc on Linux?")
 
 
 def train_step(policy, optimizer, batch: dict) -> None:

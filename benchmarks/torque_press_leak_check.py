@@ -1,7 +1,7 @@
 """Leak check for `torque_press`: is joint effort *necessary* for a learned policy?
 
-Issue 5 ("What prototyping showed") found that a press task leaks force through proprioception when
-the servo is compliant: a behaviour-cloned policy without effort reached 99-100 % from state history
+Prototyping the task showed that a press task leaks force through proprioception when the servo
+is compliant: a behaviour-cloned policy without effort reached 99-100 % from state history
 and targets relative to the measured position. This script measures the same thing on our env:
 
 1. The scripted effort-aware expert (`PressExpert`) on fresh seeds (target ≥ 95 %).
@@ -37,16 +37,16 @@ import torch
 from torch import nn
 
 from lerobot_torque.envs.configs import TorquePressEnvConfig
-from lerobot_torque.envs.press_baselines import (
+from lerobot_torque.envs.torque_press.env import TorquePressEnv
+from lerobot_torque.evaluation.machine import machine_line
+from lerobot_torque.evaluation.press_baselines import (
     EXPERT_SETTINGS,
     ExpertPolicy,
     FixedDepthPolicy,
     best_fixed_depth,
     make_expert,
-    rollout,
 )
-from lerobot_torque.envs.torque_press import TorquePressEnv
-from lerobot_torque.evaluation.machine import machine_line
+from lerobot_torque.evaluation.rollout import Episode, rollout
 from lerobot_torque.evaluation.statistics import wilson_interval
 
 # --- inputs of the learners -------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def probe_frames(cfg: TorquePressEnvConfig, seeds: list[int]) -> list[list[Frame
             frame = observe(env, obs, prev_action, env.target)
             frame.log_stiffness = np.log(info["stiffness"])
             frames.append(frame)
-            prev_action = policy(env, obs, None, None).astype(np.float64)
+            prev_action = policy(env, obs).astype(np.float64)
             obs, _, terminated, truncated, info = env.step(prev_action)
             if terminated or truncated:
                 break
@@ -234,12 +234,13 @@ class LearnedPolicy:
         self.inputs, self.model, self.stats = inputs, model, stats
 
     def reset(self, env, obs):
-        return FeatureBuilder(self.inputs)
+        self.builder = FeatureBuilder(self.inputs)
+        self.prev_action = np.zeros(2)  # the action executed at the previous step
 
-    def __call__(self, env, obs, builder, state):
-        frame = observe(env, obs, state["prev_action"], env.target)
-        builder.frames.append(frame)
-        x = (builder.features() - self.stats["x_mean"]) / self.stats["x_std"]
+    def __call__(self, env, obs):
+        frame = observe(env, obs, self.prev_action, env.target)
+        self.builder.frames.append(frame)
+        x = (self.builder.features() - self.stats["x_mean"]) / self.stats["x_std"]
         with torch.no_grad():
             y = self.model(torch.as_tensor(x, dtype=torch.float32)[None])[0].numpy()
         y = y * self.stats["y_std"] + self.stats["y_mean"]
@@ -248,7 +249,9 @@ class LearnedPolicy:
         elif self.inputs.action == "absolute":
             y = y - frame.prev_target
         limit = env.config.max_delta_rad
-        return np.clip(y, -limit, limit).astype(np.float32)
+        action = np.clip(y, -limit, limit).astype(np.float32)
+        self.prev_action = action.astype(np.float64)
+        return action
 
 
 # --- behaviour cloning ------------------------------------------------------------------------------
@@ -300,8 +303,8 @@ def train_mlp(
 # --- statistics and report --------------------------------------------------------------------------
 
 
-def summarise(name: str, outcomes: list[dict]) -> dict:
-    n, k = len(outcomes), sum(o["success"] for o in outcomes)
+def summarise(name: str, episodes: list[Episode]) -> dict:
+    n, k = len(episodes), sum(episode.success for episode in episodes)
     low, high = wilson_interval(k, n)
     return {
         "name": name,
@@ -310,7 +313,7 @@ def summarise(name: str, outcomes: list[dict]) -> dict:
         "rate": k / n,
         "low": low,
         "high": high,
-        "broken": sum(o["broken"] for o in outcomes) / n,
+        "broken": sum(episode.broken for episode in episodes) / n,
     }
 
 

@@ -1,15 +1,17 @@
 """act_torque through LeRobot's Python API: dataset with effort → training → save → live control loop.
 
-What `lerobot-train` and `lerobot-rollout` do for you, spelled out in ~80 lines, on a small
-synthetic dataset the package writes (a press task whose effort rises on contact). Effort sits
-inside `observation.state` as `<joint>.effort` entries, as an unchanged `lerobot-record` writes it
-for our robots; `--layout feature` puts it in its own `observation.effort` feature instead.
+What `lerobot-train` and `lerobot-rollout` do for you, spelled out in ~80 lines, on the small
+synthetic dataset of the repository's tests (`tests/synthetic.py`: a press task whose effort rises
+on contact; run the script from a checkout). Effort sits inside `observation.state` as
+`<joint>.effort` entries, as an unchanged `lerobot-record` writes it for our robots; `--layout
+feature` puts it in its own `observation.effort` feature instead.
 
     python examples/act_torque_python_api.py [--steps 300] [--layout state|feature]
 """
 
 import argparse
 import shutil
+import sys
 from pathlib import Path
 
 import torch
@@ -17,9 +19,13 @@ import torch
 from lerobot.datasets import LeRobotDataset, factory
 from lerobot.policies.factory import make_policy, make_pre_post_processors
 
-from lerobot_torque.datasets.synthetic import write_synthetic_dataset
 from lerobot_torque.policies.act_torque import ACTTorqueConfig
 from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePolicy
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # for tests.synthetic, in the repository checkout
+
+from tests.synthetic import write_synthetic_dataset  # noqa: E402
 
 SMALL_ACT = {"dim_model": 64, "n_heads": 2, "dim_feedforward": 128, "chunk_size": 10, "n_action_steps": 1}
 

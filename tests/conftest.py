@@ -20,7 +20,7 @@ os.environ["HF_HUB_CACHE"] = tempfile.mkdtemp(prefix="lerobot_torque_tests_hub_"
 
 import pytest  # noqa: E402
 
-from lerobot_torque.datasets.synthetic import write_synthetic_dataset  # noqa: E402
+from tests.synthetic import write_synthetic_dataset  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,39 @@
 """act_torque: parity with ACT, the effort token and objective, inference history, save/load."""
 
+import json
+from types import SimpleNamespace
+
 import pytest
 import torch
 
 from lerobot.configs import FeatureType, PolicyFeature
+from lerobot.policies.act import modeling_act
 from lerobot.policies.act.configuration_act import ACTConfig
-from lerobot.policies.act.modeling_act import ACTPolicy
+from lerobot.policies.act.modeling_act import ACT, ACTPolicy
 from lerobot.policies.factory import make_pre_post_processors
 from lerobot.processor import PolicyProcessorPipeline
 
-from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePolicy
-from lerobot_torque.policies.torque import Aggregator, EffortAblation, EffortLayout, HistoryMode
+from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorque, ACTTorquePolicy
+from lerobot_torque.policies.torque import (
+    Aggregator,
+    EffortAblation,
+    EffortLayout,
+    HistoryMode,
+    HistorySignal,
+)
 from lerobot_torque.policies.torque.effort_inputs import read_effort_inputs
-from tests.tiny import FEATURE_LAYOUT, STATE_LAYOUT, TINY_ACT, make_act_config, make_batch, policy_features
+from tests.tiny import (
+    FEATURE_LAYOUT,
+    STATE_LAYOUT,
+    TINY_ACT,
+    design_id,
+    make_act_config,
+    make_batch,
+    parameters_without_gradient,
+    policy_features,
+)
+
+CAMERA = "observation.images.top"
 
 
 def make_policy(layout=FEATURE_LAYOUT, seed: int = 0, **overrides) -> ACTTorquePolicy:
@@ -23,6 +44,10 @@ def make_policy(layout=FEATURE_LAYOUT, seed: int = 0, **overrides) -> ACTTorqueP
 def model_actions(policy: ACTTorquePolicy, batch: dict) -> torch.Tensor:
     model_batch = policy.training_inputs(batch)[0]
     return policy.model({**model_batch, "observation.images": [batch["observation.images.top"]]})[0]
+
+
+def without_effort(batch: dict, policy: ACTTorquePolicy) -> torch.Tensor:
+    return read_effort_inputs(batch, policy.config.torque).state_without_effort
 
 
 def torque_off(**overrides):
@@ -45,7 +70,7 @@ def test_torque_off_matches_act_outputs(layout):
     policy = torque_off(layout=layout)
     policy.load_state_dict(act.state_dict())
     batch = make_batch(policy.config)
-    act_batch = {**batch, "observation.state": read_effort_inputs(batch, policy.config.torque).state}
+    act_batch = {**batch, "observation.state": without_effort(batch, policy)}
 
     torch.manual_seed(3)
     act_loss, act_terms = act.forward(act_batch)
@@ -54,8 +79,43 @@ def test_torque_off_matches_act_outputs(layout):
     assert torch.equal(loss, act_loss) and terms == act_terms
 
     live = make_batch(policy.config, training=False)
-    act_live = {**live, "observation.state": read_effort_inputs(live, policy.config.torque).state}
+    act_live = {**live, "observation.state": without_effort(live, policy)}
     assert torch.equal(policy.predict_action_chunk(live), act.predict_action_chunk(act_live))
+
+
+def test_the_policy_builds_one_act_network_not_two(monkeypatch):
+    """LeRobot's `ACTPolicy.__init__` builds `ACTTorque` itself; no plain ACT is built and thrown away."""
+    built, act_init = [], ACT.__init__
+
+    def counting_init(model, config):
+        built.append(type(model))
+        act_init(model, config)
+
+    monkeypatch.setattr(ACT, "__init__", counting_init)
+    policy = make_policy()
+    assert built == [ACTTorque] and type(policy.model) is ACTTorque
+    assert modeling_act.ACT is ACT  # LeRobot's module keeps its own name
+
+
+def test_the_future_effort_is_returned_with_the_actions():
+    policy = make_policy()
+    model_batch = policy.training_inputs(make_batch(policy.config))[0]
+    out = policy.model.forward_with_effort({**model_batch, "observation.images": [model_batch[CAMERA]]})
+    assert out.future_effort.shape == (3, policy.config.chunk_size, 2)
+    assert not hasattr(policy.model, "future_effort")  # no copy kept on the model between calls
+    frame = make_batch(policy.config, training=False)
+    actions, future_effort = policy.eval().predict_action_and_effort_chunk(frame)
+    assert torch.equal(actions, make_policy().eval().predict_action_chunk(frame))
+    assert future_effort.shape == (3, policy.config.chunk_size, 2)
+
+
+def test_a_training_batch_without_the_effort_window_says_how_to_get_it():
+    """What a dataset built without our window patch gives: one effort frame per sample."""
+    policy = make_policy(torque_predict_future_effort=False)
+    batch = make_batch(policy.config, training=False)
+    batch.update(action=torch.zeros(3, policy.config.chunk_size, 2), action_is_pad=torch.zeros(3, 5).bool())
+    with pytest.raises(ValueError, match=r"one frame of 'observation.effort' per sample.*effort_window\(\)"):
+        policy.forward(batch)
 
 
 def test_loss_adds_beta_times_the_future_effort_l1():
@@ -83,7 +143,7 @@ def test_training_reduces_action_and_effort_losses():
     inputs, outputs = policy_features()
     inputs.pop("observation.images.top")
     inputs["observation.environment_state"] = PolicyFeature(type=FeatureType.ENV, shape=(3,))
-    policy = make_policy(seed=1, dropout=0.0, torque_future_loss_weight=1.0, input_features=inputs)
+    policy = make_policy(seed=0, dropout=0.0, torque_future_loss_weight=1.0, input_features=inputs)
     optimizer = torch.optim.Adam(policy.parameters(), lr=3e-3)
     batch = {**make_batch(policy.config), "observation.environment_state": torch.randn(3, 3)}
     history = []
@@ -98,24 +158,32 @@ def test_training_reduces_action_and_effort_losses():
     assert history[-1]["effort_l1_loss"] < 0.6 * history[0]["effort_l1_loss"]
 
 
-@pytest.mark.parametrize(
-    "mode, aggregator",
-    [
-        (HistoryMode.CURRENT, Aggregator.MLP),
-        (HistoryMode.ONE_TOKEN, Aggregator.MLP),
-        (HistoryMode.ONE_TOKEN, Aggregator.GRU),
-        (HistoryMode.ONE_TOKEN, Aggregator.ATTENTION),
-        (HistoryMode.PER_FRAME, Aggregator.MLP),
+ACT_DESIGNS = [
+    *[
+        {"torque_history_mode": mode, "torque_aggregator": aggregator, "torque_predict_future_effort": future}
+        for mode, aggregator in [
+            (HistoryMode.CURRENT, Aggregator.MLP),
+            (HistoryMode.ONE_TOKEN, Aggregator.MLP),
+            (HistoryMode.ONE_TOKEN, Aggregator.GRU),
+            (HistoryMode.ONE_TOKEN, Aggregator.ATTENTION),
+            (HistoryMode.PER_FRAME, Aggregator.MLP),
+        ]
+        for future in (True, False)
     ],
-)
-@pytest.mark.parametrize("predict_future", [True, False])
-def test_every_design_trains_a_step_and_acts(mode, aggregator, predict_future):
-    policy = make_policy(
-        torque_history_mode=mode, torque_aggregator=aggregator, torque_predict_future_effort=predict_future
-    )
+    {"effort_in_vae_encoder": True},
+    {"effort_in_vae_encoder": True, "torque_history_mode": HistoryMode.PER_FRAME},
+    {"torque_use_effort_input": False},
+    {"torque_use_effort_input": False, "torque_predict_future_effort": False},
+]
+
+
+@pytest.mark.parametrize("design", ACT_DESIGNS, ids=design_id)
+def test_every_design_trains_every_parameter_and_acts(design):
+    """Each mode builds only what it uses: a switched-off branch would stop DDP (tests/tiny.py)."""
+    policy = make_policy(**design)
     loss, _ = policy.forward(make_batch(policy.config))
     loss.backward()
-    assert all(p.grad is not None for n, p in policy.named_parameters() if "effort_encoder" in n)
+    assert parameters_without_gradient(policy) == []
     policy.reset()
     action = policy.select_action(make_batch(policy.config, training=False))
     assert action.shape == (3, 2) and torch.isfinite(action).all()
@@ -173,6 +241,16 @@ def test_a_supplied_history_window_is_read_as_is_and_leaves_the_history_alone(la
     )
 
 
+@pytest.mark.parametrize("layout", [FEATURE_LAYOUT, STATE_LAYOUT], ids=["feature", "state"])
+def test_a_model_batch_copied_on_its_way_back_adds_no_second_history_frame(layout):
+    """LeRobot's `select_action` hands the model batch on to `predict_action_chunk`; a copy must not count."""
+    policy, reference = make_policy(layout).eval(), make_policy(layout).eval()
+    frame = make_batch(policy.config, training=False)
+    assert torch.equal(
+        policy.predict_action_chunk(dict(policy.live_batch(frame))), reference.predict_action_chunk(frame)
+    )
+
+
 def test_a_supplied_window_of_another_length_is_refused():
     policy = make_policy().eval()
     window = history_window_batch(policy.config)
@@ -200,6 +278,24 @@ def test_save_and_load_give_identical_actions(tmp_path):
     loaded = ACTTorquePolicy.from_pretrained(tmp_path).eval()
     assert loaded.config.torque == policy.config.torque
     for seed in range(4):
+        frame = make_batch(policy.config, seed=seed, training=False)
+        assert torch.equal(loaded.select_action(dict(frame)), policy.select_action(dict(frame)))
+
+
+def test_a_checkpoint_of_the_position_history_saved_with_the_old_flags_acts_the_same(tmp_path):
+    """Before `history_signal`, the leak check read the `*.pos` state names as its "effort"."""
+    positions = STATE_LAYOUT.state_names[:2]
+    layout = EffortLayout("observation.state", positions, STATE_LAYOUT.state_names, HistorySignal.POSITION)
+    policy = make_policy(layout, torque_history_signal=HistorySignal.POSITION, n_action_steps=1).eval()
+    policy.save_pretrained(tmp_path)
+    saved = json.loads((tmp_path / "config.json").read_text())
+    del saved["torque"]["history_signal"], saved["torque"]["layout"]["signal"]
+    saved["torque"].update(effort_source="state", state_effort_suffix=".pos")
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    loaded = ACTTorquePolicy.from_pretrained(tmp_path).eval()
+    assert loaded.config.torque.history_signal is HistorySignal.POSITION
+    assert loaded.config.torque.layout == policy.config.torque.layout
+    for seed in range(3):
         frame = make_batch(policy.config, seed=seed, training=False)
         assert torch.equal(loaded.select_action(dict(frame)), policy.select_action(dict(frame)))
 
@@ -238,7 +334,7 @@ def test_loading_a_checkpoint_onto_data_with_other_effort_dims_is_an_error(tmp_p
         "observation.effort": {"dtype": "float32", "shape": (3,), "names": ["a", "b", "c"]},
     }
     with pytest.raises(ValueError, match="trained on 2 effort dims"):
-        loaded.config.set_dataset_feature_metadata(other)
+        loaded.config.bind(SimpleNamespace(features=other, fps=30, episodes=None))
 
 
 def test_layout_is_recorded_in_the_saved_config(tmp_path):

@@ -3,9 +3,9 @@
 A tiny act_torque is trained a few steps on a recording of the SO follower (mocked bus, as in
 tests/robots/test_record_with_effort.py). Our server runs in this process on a free port; our client
 drives a real `so101_follower_torque` through the Feetech SDK on a virtual SO-101 (a pseudo-terminal
-served by `lerobot_torque.virtual_arm`, gravity-loaded servos). The client's per-step samples
-are written as a LeRobotDataset, and the window LeRobot's dataset gives for each frame is compared
-with the window the server fed the policy for that frame.
+served by `lerobot-torque-virtual-arm` in its own process, gravity-loaded servos). The client's
+per-step samples are written as a LeRobotDataset, and the window LeRobot's dataset gives for each
+frame is compared with the window the server fed the policy for that frame.
 """
 
 import contextlib
@@ -38,9 +38,7 @@ from lerobot_torque.async_inference.effort_window import EffortWindowSampler, To
 from lerobot_torque.policies.act_torque import ACTTorqueConfig
 from lerobot_torque.policies.torque import TorqueConfig
 from lerobot_torque.robots.so_follower_torque.so_follower_torque import SOFollowerTorque
-from lerobot_torque.virtual_arm.arms import make_arm_parts
-from lerobot_torque.virtual_arm.hand import HandMotion
-from lerobot_torque.virtual_arm.virtual_arm import VirtualArm
+from lerobot_torque.virtual_arm.process import running_virtual_arm
 from tests.robots.mock_buses import bus_class_mock, make_bus_mock
 from tests.robots.test_record_with_effort import (
     FOLLOWER_BUS,
@@ -51,14 +49,19 @@ from tests.robots.test_record_with_effort import (
     follower_config,
     record_so100_episode,
 )
-from tests.tiny import HISTORY, STRIDE
+from tests.tiny import HISTORY, STRIDE, make_pi05_config, make_smolvla_config
+from tests.virtual_arm.sdk_timeouts import longer_status_timeouts
 
 # LeRobot's async modules open ./logs/<name>_<time>.log when imported (helpers.get_logger).
 with contextlib.chdir(tempfile.mkdtemp(prefix="lerobot_torque_tests_logs_")):
     from lerobot.async_inference.robot_client import RobotClient
 
-    from lerobot_torque.async_inference.policy_server import TorquePolicyServer, start_server
-    from lerobot_torque.async_inference.robot_client import TorqueRobotClient
+    from lerobot_torque.async_inference.policy_server import (
+        TorquePolicyServer,
+        start_server,
+        supported_policy_types,
+    )
+    from lerobot_torque.async_inference.robot_client import TorqueRobotClient, policy_effort_window
 
 OBS_STATE_IS_PAD = f"{OBS_STATE}_is_pad"
 OFFSETS = [-(HISTORY - 1 - i) * STRIDE for i in range(HISTORY)]  # -6, -4, -2, 0
@@ -152,9 +155,15 @@ class Run(NamedTuple):
 def run(server, checkpoint, tmp_path_factory) -> Run:
     """Our client on a virtual SO-101 against our server until the server computed a chunk for LAST_FRAME."""
     root = tmp_path_factory.mktemp("client")
-    with VirtualArm(make_arm_parts("so101_follower"), HandMotion.HOLD) as arm:
-        arm.calibrate(root / "calibration", "follower")
-        robot = dataclasses.replace(follower_config(root), port=arm.path)
+    robot = follower_config(root)
+    arm_flags = ("--calibration_dir", str(robot.calibration_dir), "--id", robot.id)
+    # The arm in its own process, as a real one: in this process its bus thread would share the GIL
+    # with the gRPC server, the client and the SDK's polling loop.
+    with (
+        longer_status_timeouts(),
+        running_virtual_arm("so101_follower", root / "arm", *arm_flags, camera=False) as arm,
+    ):
+        robot = dataclasses.replace(robot, port=arm.port)
         client = TorqueRobotClient(client_config(server, checkpoint, root, robot=robot))
         return run_client(client, server)
 
@@ -322,3 +331,16 @@ def test_the_server_command_serves_the_plugin_policies(checkpoint, tmp_path):
         stderr = process.communicate(timeout=30)[1].decode()
     assert "python -m lerobot_torque.async_inference.robot_client" in refused.value.details(), stderr
     assert "'act_torque', 'pi0_torque'" in stderr  # the types it serves, as logged at start
+
+
+@pytest.mark.parametrize(
+    "policy_type, make_config",
+    [("smolvla_torque", make_smolvla_config), ("pi05_torque", make_pi05_config)],
+    ids=["smolvla_torque", "pi05_torque"],
+)
+def test_the_vla_torque_types_are_served_and_the_client_reads_their_effort_window(
+    policy_type, make_config, tmp_path
+):
+    make_config().save_pretrained(tmp_path)  # the checkpoint's config.json is all the client reads
+    assert policy_type in supported_policy_types()
+    assert policy_effort_window(policy_type, str(tmp_path)) == ("observation.effort", OFFSETS)

@@ -10,6 +10,7 @@ from lerobot.configs import PreTrainedConfig
 
 from lerobot_torque.evaluation.arms import DESIGNS, PI0_MODEL_SIZE, PI0_SIZE, Backbone
 from lerobot_torque.evaluation.design_space import DESIGN_SPACE_STUDY, TABLES
+from lerobot_torque.policies.torque import HistorySignal
 
 README = Path(__file__).parents[1] / "README.md"
 
@@ -81,7 +82,7 @@ def test_every_paper_design_is_in_the_design_space_study():
 def test_the_leak_checks_read_the_joint_position_history_as_effort():
     for design in ("act_position_history", "pi0_position_history"):
         torque = parse_policy(DESIGNS[design].flags).torque
-        assert torque.effort_source.value == "state" and torque.state_effort_suffix == ".pos"
+        assert torque.history_signal is HistorySignal.POSITION
 
 
 def test_the_cpu_size_pi0_flags_are_the_model_size_knobs():

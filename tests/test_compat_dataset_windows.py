@@ -1,6 +1,7 @@
 """The LeRobot 0.6.1 backport of per-key windows: fails loudly if LeRobot's internals change."""
 
 import inspect
+import logging
 import pickle
 import subprocess
 import sys
@@ -12,8 +13,9 @@ from lerobot.datasets import LeRobotDataset, factory
 from lerobot.datasets.dataset_reader import DatasetReader
 from lerobot.policies.act.configuration_act import ACTConfig
 
-from lerobot_torque.compat import dataset_windows
+from lerobot_torque.compat import dataset_windows, install_dataset_windows
 from lerobot_torque.policies.act_torque import ACTTorqueConfig
+from lerobot_torque.policies.pi0_torque import PI0TorqueConfig
 from lerobot_torque.policies.torque import TorqueConfig
 from tests.tiny import TINY_ACT
 
@@ -31,10 +33,31 @@ def torque_config() -> ACTTorqueConfig:
 
 
 def test_lerobot_internals_have_the_signatures_the_backport_wraps():
-    torque_config()  # installs
-    dataset_windows._check_signatures()
+    torque_config()
+    dataset_windows._check_signatures()  # installed by plugin discovery (importing lerobot_torque)
     assert hasattr(factory.resolve_delta_timestamps, "__wrapped__")
     assert hasattr(DatasetReader._query_hf_dataset, "__wrapped__")
+
+
+def test_creating_torque_configs_patches_nothing(monkeypatch):
+    """Plugin discovery installs the patch; a config made in a notebook leaves LeRobot as it is."""
+    monkeypatch.setattr(factory, "resolve_delta_timestamps", factory.resolve_delta_timestamps.__wrapped__)
+    monkeypatch.setattr(DatasetReader, "_query_hf_dataset", DatasetReader._query_hf_dataset.__wrapped__)
+    torque_config()
+    PI0TorqueConfig(device="cpu")
+    assert not hasattr(factory.resolve_delta_timestamps, "__wrapped__")
+    assert not hasattr(DatasetReader._query_hf_dataset, "__wrapped__")
+
+
+def test_a_lerobot_the_patch_does_not_know_is_logged_at_discovery(monkeypatch, caplog):
+    def resolve_of_a_later_lerobot(cfg, ds_meta, rename_map=None, episodes=None):
+        return None
+
+    monkeypatch.setattr(factory, "resolve_delta_timestamps", resolve_of_a_later_lerobot)
+    with caplog.at_level(logging.WARNING):
+        install_dataset_windows()  # as `lerobot_torque/__init__.py` does; our configs still register
+    assert "compat/dataset_windows.py" in caplog.text
+    assert factory.resolve_delta_timestamps is resolve_of_a_later_lerobot
 
 
 def test_stock_lerobot_still_windows_every_observation_key_including_cameras(synthetic_datasets):
@@ -118,6 +141,60 @@ def test_lerobot_mains_rename_map_argument_is_accepted_and_passed_through():
 
     assert tuple(inspect.signature(resolve_on_main).parameters) in dataset_windows.RESOLVE_SIGNATURES
     timestamps = dataset_windows._resolve_with_effort_window(
-        resolve_on_main, object(), object(), rename_map={"a": "b"}
+        resolve_on_main, frozenset(), object(), object(), rename_map={"a": "b"}
     )
     assert seen["rename_map"] == {"a": "b"} and timestamps == {"observation.state": [0.0]}
+
+
+def test_lerobot_windows_the_effort_inside_the_state_itself_where_it_has_per_modality_windows(
+    synthetic_datasets,
+):
+    """LeRobot main reads `state_observation_delta_indices`; 0.6.1 has no such window."""
+    config = torque_config()
+    meta = LeRobotDataset("local/x", root=synthetic_datasets["state"]).meta
+    config.bind(meta)  # as the patch does first
+    key, offsets = config.effort_window()
+    stock = factory.resolve_delta_timestamps.__wrapped__(config, meta) or {}
+    lerobot_main = "rename_map" in inspect.signature(factory.resolve_delta_timestamps).parameters
+    assert dataset_windows._check_signatures() == (frozenset({key}) if lerobot_main else frozenset())
+    assert stock.get(key) == ([offset / meta.fps for offset in offsets] if lerobot_main else None)
+    assert CAMERA not in stock
+
+
+def test_an_unknown_lerobot_signature_fails_loudly_naming_the_file_to_update(monkeypatch):
+    def resolve_of_a_later_lerobot(cfg, ds_meta, rename_map=None, episodes=None):
+        return None
+
+    monkeypatch.setattr(factory, "resolve_delta_timestamps", resolve_of_a_later_lerobot)
+    with pytest.raises(RuntimeError, match="resolve_delta_timestamps.*compat/dataset_windows.py") as error:
+        dataset_windows._check_signatures()
+    assert "('cfg', 'ds_meta', 'rename_map', 'episodes')" in str(error.value)  # what was found
+
+
+def test_a_lerobot_that_stops_reading_the_state_window_fails_loudly(synthetic_datasets):
+    """A LeRobot with main's signature that no longer applies `state_observation_delta_indices`."""
+    config = torque_config()
+    meta = LeRobotDataset("local/x", root=synthetic_datasets["state"]).meta
+
+    def resolve_ignoring_state_windows(cfg, ds_meta, rename_map=None):
+        return {"action": [0.0]}
+
+    with pytest.raises(RuntimeError, match="state_observation_delta_indices.*compat/dataset_windows.py"):
+        dataset_windows._resolve_with_effort_window(
+            resolve_ignoring_state_windows, frozenset({"observation.state"}), config, meta
+        )
+
+
+def test_a_renamed_state_key_is_windowed_here_not_reported_as_a_lerobot_change(synthetic_datasets):
+    """With `--rename_map` moving `observation.state`, LeRobot main's state window is not ours to check."""
+    config = torque_config()
+    meta = LeRobotDataset("local/x", root=synthetic_datasets["state"]).meta
+
+    def resolve_on_main(cfg, ds_meta, rename_map=None):
+        return {"action": [0.0]}
+
+    timestamps = dataset_windows._resolve_with_effort_window(
+        resolve_on_main, frozenset({"observation.state"}), config, meta, {"observation.state": "joints"}
+    )
+    offsets = config.torque.window_offsets(config.chunk_size)
+    assert timestamps["observation.state"] == [offset / meta.fps for offset in offsets]

@@ -34,7 +34,7 @@ def test_live_window_equals_the_dataset_window_at_every_frame(synthetic_datasets
         stored = read_effort_inputs(item, config.torque)
         assert torch.equal(window, stored.history), f"frame {index - start}"
         assert torch.equal(is_pad, stored.history_is_pad), f"frame {index - start}"
-        assert torch.equal(live.state, stored.state)
+        assert torch.equal(live.state_without_effort, stored.state_without_effort)
 
 
 def test_dataset_window_pads_the_start_and_the_end_of_an_episode(synthetic_datasets):
@@ -52,7 +52,7 @@ def test_state_layout_splits_effort_from_the_state():
     batch = make_batch(config)
     effort = read_effort_inputs(batch, config.torque)
     current = config.torque.history_window_length - 1
-    assert torch.equal(effort.state, batch["observation.state"][:, current, :2])
+    assert torch.equal(effort.state_without_effort, batch["observation.state"][:, current, :2])
     assert torch.equal(effort.history, batch["observation.state"][:, : current + 1, 2:])
     assert torch.equal(effort.future, batch["observation.state"][:, current + 1 :, 2:])
     assert torch.equal(effort.future_is_pad, batch["observation.state_is_pad"][:, current + 1 :])
@@ -62,9 +62,32 @@ def test_feature_layout_reads_observation_effort():
     config = make_act_config(FEATURE_LAYOUT)
     batch = make_batch(config)
     effort = read_effort_inputs(batch, config.torque)
-    assert torch.equal(effort.state, batch["observation.state"])
+    assert torch.equal(effort.state_without_effort, batch["observation.state"])
     assert effort.history.shape == (3, config.torque.history_length, 2)
     assert effort.future.shape == (3, config.chunk_size, 2)
+
+
+def live_state_split(names: list[str], **torque) -> tuple[torch.Tensor, object]:
+    """A (2, S) live state under `names`, and how a config with `torque` bound to them splits it."""
+    config = TorqueConfig(history_length=1, predict_future_effort=False, **torque)
+    config.bind_dataset({"observation.state": {"shape": (len(names),), "names": names}}, fps=10)
+    state = torch.arange(2.0 * len(names)).reshape(2, len(names))
+    return state, read_effort_inputs({"observation.state": state}, config)
+
+
+def test_effort_under_a_custom_suffix_reaches_the_model_once():
+    """Found with `state_effort_suffix`, so also left out of the state with it."""
+    state, split = live_state_split(
+        ["a.pos", "b.pos", "a.current", "b.current"], state_effort_suffix=".current"
+    )
+    assert torch.equal(split.history[:, -1], state[:, 2:])
+    assert torch.equal(split.state_without_effort, state[:, :2])
+
+
+def test_the_position_history_keeps_the_positions_in_the_state_and_reads_no_effort():
+    state, split = live_state_split(["a.pos", "b.pos", "a.effort", "b.effort"], history_signal="position")
+    assert torch.equal(split.history[:, -1], state[:, :2])
+    assert torch.equal(split.state_without_effort, state[:, :2])
 
 
 def test_nan_effort_error_names_the_joint():

@@ -6,7 +6,7 @@ import torch
 
 from lerobot.datasets import LeRobotDataset
 
-from lerobot_torque.datasets.effort_layout import convert_effort_layout, main
+from lerobot_torque.datasets.convert_effort_layout import convert_effort_layout, main
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_state_to_feature_round_trips(converted):
 
 
 def test_a_dataset_without_effort_is_refused(synthetic_datasets, tmp_path):
-    from lerobot_torque.datasets.synthetic import write_synthetic_dataset
+    from tests.synthetic import write_synthetic_dataset
 
     root = write_synthetic_dataset(tmp_path / "none", layout="none", num_episodes=1).root
     with pytest.raises(ValueError, match="need joint effort"):

@@ -12,8 +12,8 @@ import torch
 from lerobot.datasets import LeRobotDataset, factory
 from lerobot.policies.factory import make_pre_post_processors
 
-from lerobot_torque.datasets.synthetic import write_synthetic_dataset
 from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePolicy
+from tests.synthetic import write_synthetic_dataset
 from tests.tiny import lerobot_train_args
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ import torch
 from torch.nn import functional as F  # noqa: N812
 
 from lerobot_torque.policies.torque import Aggregator, HistoryMode, TorqueConfig
-from lerobot_torque.policies.torque.modeling_torque import make_effort_encoder, masked_mean
+from lerobot_torque.policies.torque.modeling_torque import make_effort_encoder, zero_padded_mean
 
 B, H, D, W = 3, 4, 2, 8
 
@@ -73,12 +73,22 @@ def test_attention_ignores_frames_flagged_as_padding():
     torch.testing.assert_close(adapter(history, is_pad)[0], adapter(changed, is_pad)[0])
 
 
-def test_masked_mean_skips_padded_frames():
+def test_zero_padded_mean_counts_padded_frames_as_zero():
     values = torch.tensor([[[1.0, 1.0], [5.0, 5.0]], [[3.0, 3.0], [100.0, 100.0]]])
     is_pad = torch.tensor([[False, False], [False, True]])
-    assert masked_mean(values, is_pad).item() == pytest.approx(3.0)
+    assert zero_padded_mean(values, is_pad).item() == pytest.approx((1 + 5 + 3) * 2 / 8)
+    assert zero_padded_mean(values, is_pad, per_sample=True).tolist() == [3.0, 1.5]
 
 
-def test_masked_mean_of_an_all_padded_batch_is_zero_not_nan():
+def test_zero_padded_mean_of_a_batch_is_the_mean_over_its_equal_shards():
+    """What DDP optimises: the mean of the shards' losses (each shard here has its own padding)."""
+    values = torch.rand(4, 5, 2, generator=torch.Generator().manual_seed(0))
+    is_pad = torch.zeros(4, 5, dtype=torch.bool)
+    is_pad[0, 1:] = True  # the first shard holds most of the padding
+    shards = [zero_padded_mean(values[i : i + 2], is_pad[i : i + 2]) for i in (0, 2)]
+    assert zero_padded_mean(values, is_pad).item() == pytest.approx(sum(shards).item() / 2, rel=1e-6)
+
+
+def test_zero_padded_mean_of_an_all_padded_batch_is_zero_not_nan():
     values = torch.ones(1, 2, 3)
-    assert masked_mean(values, torch.ones(1, 2, dtype=torch.bool)).item() == 0.0
+    assert zero_padded_mean(values, torch.ones(1, 2, dtype=torch.bool)).item() == 0.0

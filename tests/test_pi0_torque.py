@@ -1,10 +1,15 @@
-"""pi0_torque: the paper's design space on LeRobot's π0, loading plain π0 weights."""
+"""pi0_torque: the paper's design space on LeRobot's π0, loading plain π0 weights.
+
+What it shares with pi05_torque and smolvla_torque is tested once for all: tests/test_vla_torque_shared.py.
+"""
+
+import logging
 
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
 from lerobot.policies.common.vla_utils import make_att_2d_masks
-from lerobot.policies.factory import make_pre_post_processors
 from lerobot.policies.pi0.configuration_pi0 import PI0Config
 from lerobot.policies.pi0.modeling_pi0 import (
     PaliGemmaWithExpertModel,
@@ -12,7 +17,6 @@ from lerobot.policies.pi0.modeling_pi0 import (
     PI0Pytorch,
     get_gemma_config,
 )
-from lerobot.processor import PolicyProcessorPipeline
 
 from lerobot_torque.policies.pi0_torque.configuration_pi0_torque import (
     EffortPlacement,
@@ -25,18 +29,18 @@ from lerobot_torque.policies.pi0_torque.model_size import (
     lerobot_pi0_at_size,
 )
 from lerobot_torque.policies.pi0_torque.modeling_pi0_torque import PI0TorquePolicy, PI0TorquePytorch
-from lerobot_torque.policies.torque import HistoryMode
+from lerobot_torque.policies.torque import Aggregator, HistoryMode
 from tests.tiny import (
     BATCH,
     CHUNK,
-    FEATURE_LAYOUT,
-    STATE_LAYOUT,
     TINY_PI0,
     TINY_PI0_SIZE,
+    design_id,
+    fixed_noise,
     make_pi0_batch,
     make_pi0_config,
+    parameters_without_gradient,
     policy_features,
-    save_tiny_tokenizer,
 )
 
 OFF = {"torque_use_effort_input": False, "torque_predict_future_effort": False}
@@ -56,11 +60,6 @@ def tiny_lerobot_pi0(seed: int = 0) -> PI0Policy:
         return PI0Policy(PI0Config(**TINY_PI0, input_features=inputs, output_features=outputs))
 
 
-def fixed_noise(config, seed: int = 7, width: int | None = None) -> torch.Tensor:
-    width = width or config.max_action_dim
-    return torch.randn(BATCH, CHUNK, width, generator=torch.Generator().manual_seed(seed))
-
-
 def test_default_sizes_are_exactly_pi0_base():
     with torch.device("meta"):
         ours = SizedPaliGemmaWithExpert(
@@ -77,11 +76,6 @@ def test_default_sizes_are_exactly_pi0_base():
     assert {k: v.shape for k, v in ours_model.state_dict().items()} == lerobot_shapes
 
 
-def test_state_dict_keeps_every_pi0_weight():
-    pi0_keys = set(tiny_lerobot_pi0().state_dict())
-    assert pi0_keys <= set(make_policy().state_dict())
-
-
 COMBINATIONS = [
     (where, when, objective)
     for where in EffortPlacement
@@ -89,39 +83,62 @@ COMBINATIONS = [
     for objective in (None, *FutureEffortPlacement)
     if where is not EffortPlacement.DECODER_PRE or when is HistoryMode.CURRENT
 ]
+DESIGNS = [
+    *[
+        {
+            "effort_placement": where,
+            "torque_history_mode": when,
+            "torque_predict_future_effort": objective is not None,
+            "future_effort_placement": objective or FutureEffortPlacement.WIDEN,
+        }
+        for where, when, objective in COMBINATIONS
+    ],
+    *[
+        {"effort_placement": where, "torque_aggregator": aggregator}
+        for where in (EffortPlacement.ENCODER, EffortPlacement.DECODER_POST)
+        for aggregator in (Aggregator.GRU, Aggregator.ATTENTION)
+    ],
+    {"torque_use_effort_input": False},
+    {"torque_use_effort_input": False, "future_effort_placement": FutureEffortPlacement.PADDING},
+    OFF,
+]
 
 
-@pytest.mark.parametrize("where, when, objective", COMBINATIONS, ids=lambda v: getattr(v, "value", str(v)))
-def test_every_design_builds_trains_a_step_and_samples_actions(where, when, objective):
-    policy = make_policy(
-        effort_placement=where,
-        torque_history_mode=when,
-        torque_predict_future_effort=objective is not None,
-        future_effort_placement=objective or FutureEffortPlacement.WIDEN,
-    )
+@pytest.mark.parametrize("design", DESIGNS, ids=design_id)
+def test_every_design_trains_every_parameter_and_samples_actions(design):
+    """Each mode builds only what it uses: a switched-off branch would stop DDP (tests/tiny.py)."""
+    policy = make_policy(**design)
     loss, terms = policy.forward(make_pi0_batch(policy.config))
     loss.backward()
-    trainable = [p for n, p in policy.named_parameters() if "effort_encoder" in n or "action_in_proj" in n]
-    assert trainable and all(p.grad is not None and torch.isfinite(p.grad).all() for p in trainable)
-    assert ("effort_mse" in terms) is (objective is not None)
+    assert parameters_without_gradient(policy) == []
+    assert ("effort_mse" in terms) is policy.config.torque.predict_future_effort
     policy.reset()
     actions = policy.select_action(make_pi0_batch(policy.config, training=False))
     assert actions.shape == (BATCH, 2) and torch.isfinite(actions).all()
 
 
+def test_only_the_modules_no_loss_reaches_are_frozen():
+    """π0's dead weights (both LM heads, the VLM's last-layer tail) are kept but not trained."""
+    policy = make_policy()
+    frozen = {name for name, param in policy.named_parameters() if not param.requires_grad}
+    policy.requires_grad_(True)
+    loss, _ = policy.forward(make_pi0_batch(policy.config))
+    loss.backward()
+    unreached = {n for n, p in policy.named_parameters() if p.grad is None or not p.grad.any()}
+    assert frozen == unreached and any("lm_head" in name for name in frozen)
+    assert frozen <= set(tiny_lerobot_pi0().state_dict())  # still in the checkpoint
+
+
 def attention(policy: PI0TorquePolicy, batch: dict) -> tuple[torch.Tensor, int]:
     """π0's full 2-D attention mask for `batch`, and the prefix length."""
-    model, (batch, effort) = policy.model, policy.training_inputs(batch)
+    batch, effort = policy.training_inputs(batch)
+    model = policy.model.with_effort(batch)
     images, img_masks = policy._preprocess_images(batch)
     state, actions = policy.prepare_state(batch), policy.flow_target(policy.prepare_action(batch), effort)
-    with model.effort_context(batch):
-        _, prefix_pad, prefix_att = model.embed_prefix(
-            images,
-            img_masks,
-            batch["observation.language.tokens"],
-            batch["observation.language.attention_mask"],
-        )
-        _, suffix_pad, suffix_att, _ = model.embed_suffix(state, actions, torch.ones(BATCH))
+    _, prefix_pad, prefix_att = model.embed_prefix(
+        images, img_masks, batch["observation.language.tokens"], batch["observation.language.attention_mask"]
+    )
+    _, suffix_pad, suffix_att, _ = model.embed_suffix(state, actions, torch.ones(BATCH))
     pad = torch.cat([prefix_pad, suffix_pad], dim=1)
     return make_att_2d_masks(
         pad, torch.cat([prefix_att, suffix_att.to(prefix_att.dtype)], dim=1)
@@ -157,32 +174,12 @@ def test_encoder_token_joins_the_prefix_block():
     assert mask[:, prefix:, effort].all()  # state and actions see it
 
 
-def test_decoder_pre_writes_the_current_effort_into_the_padded_state():
-    policy = make_policy(
-        effort_placement=EffortPlacement.DECODER_PRE, torque_history_mode=HistoryMode.CURRENT
-    )
-    batch = policy.training_inputs(make_pi0_batch(policy.config))[0]
-    state = policy.prepare_state(batch)
-    assert torch.equal(state[:, :2], batch["observation.state"])
-    assert torch.equal(state[:, -2:], batch["observation.effort"][:, -1])
-    assert not state[:, 2:-2].any()
-
-
-def test_joint_flow_uses_one_noise_and_time_and_masks_padded_future_frames():
+def test_the_joint_flow_is_pi0s_flow_matching_on_actions_and_the_masked_future_effort():
+    """Reference: π0's own flow-matching forward on z = [actions ; future effort] (paper §5)."""
     policy = make_policy(torque_future_loss_weight=0.5)
     batch = make_pi0_batch(policy.config)
-    changed = {**batch, "observation.effort": batch["observation.effort"].clone()}
-    changed["observation.effort"][1, -2:] += 50.0  # flagged as past the episode end
-
-    def loss_terms(b):
-        torch.manual_seed(11)
-        return policy.forward(b)
-
-    (loss, terms), (_, changed_terms) = loss_terms(batch), loss_terms(changed)
-    assert loss.item() == pytest.approx(terms["action_mse"] + 0.5 * terms["effort_mse"], rel=1e-5)
-    assert changed_terms["loss"] == terms["loss"]  # padded frames are inert in the input and the loss
-
-    # Reference: π0's own flow-matching forward on z = [actions ; future effort] (paper §5).
+    torch.manual_seed(11)
+    _, terms = policy.forward(batch)
     model_batch, effort = policy.training_inputs(batch)
     target = policy.flow_target(policy.prepare_action(model_batch), effort)
     future = effort.future.masked_fill(effort.future_is_pad.unsqueeze(-1), 0.0)
@@ -190,18 +187,17 @@ def test_joint_flow_uses_one_noise_and_time_and_masks_padded_future_frames():
     torch.manual_seed(11)
     noise, time = policy.model.sample_noise(target.shape, "cpu"), policy.model.sample_time(BATCH, "cpu")
     images, img_masks = policy._preprocess_images(model_batch)
-    with policy.model.effort_context(model_batch):
-        errors = PI0Pytorch.forward(
-            policy.model,
-            images,
-            img_masks,
-            model_batch["observation.language.tokens"],
-            model_batch["observation.language.attention_mask"],
-            policy.prepare_state(model_batch),
-            target,
-            noise,
-            time,
-        )
+    errors = PI0Pytorch.forward(
+        policy.model.with_effort(model_batch),
+        images,
+        img_masks,
+        model_batch["observation.language.tokens"],
+        model_batch["observation.language.attention_mask"],
+        policy.prepare_state(model_batch),
+        target,
+        noise,
+        time,
+    )
     assert terms["action_mse"] == pytest.approx(errors[..., :2].mean().item(), rel=1e-5)
 
 
@@ -225,139 +221,58 @@ def test_training_reduces_action_and_effort_losses():
 def test_inference_returns_actions_and_optionally_the_predicted_effort():
     policy = make_policy().eval()
     batch = make_pi0_batch(policy.config, training=False)
-    noise = fixed_noise(policy.config, width=policy.config.max_action_dim + 2)
+    noise = fixed_noise(policy.config.max_action_dim + 2)
     actions, effort = policy.predict_action_and_effort_chunk(dict(batch), noise=noise)
     policy.reset()
     assert actions.shape == (BATCH, CHUNK, 2) and effort.shape == (BATCH, CHUNK, 2)
     assert torch.equal(policy.predict_action_chunk(dict(batch), noise=noise), actions)
 
 
-@pytest.fixture(scope="module")
-def pi0_checkpoint(tmp_path_factory):
-    path = tmp_path_factory.mktemp("pi0")
-    tiny_lerobot_pi0(seed=3).save_pretrained(path)
-    return path
-
-
-def test_plain_pi0_weights_load_and_widened_rows_are_copied(pi0_checkpoint, caplog):
-    pi0 = tiny_lerobot_pi0(seed=3)
-    with caplog.at_level("INFO"):
-        policy = PI0TorquePolicy.from_pretrained(pi0_checkpoint, config=make_pi0_config())
-    ours = policy.state_dict()
-    for key, value in pi0.state_dict().items():
-        if key.startswith(("model.action_in_proj", "model.action_out_proj")):
-            continue
-        assert torch.equal(ours[key], value), key
-    in_proj, out_proj = ours["model.action_in_proj.weight"], ours["model.action_out_proj.weight"]
-    assert torch.equal(in_proj[:, :8], pi0.model.action_in_proj.weight)
-    assert torch.equal(out_proj[:8], pi0.model.action_out_proj.weight)
-    assert out_proj[8:].abs().max() < 0.05 and in_proj[:, 8:].abs().max() < 0.05  # new rows start small
-    report = next(r.getMessage() for r in caplog.records if "pi0_torque from" in r.getMessage())
-    assert "added ['effort_encoder']" in report and "widened ['action_in_proj', 'action_out_proj']" in report
-
-
-@pytest.mark.parametrize(
-    "overrides",
-    [OFF, {"torque_use_effort_input": False, "future_effort_placement": FutureEffortPlacement.PADDING}],
-    ids=["torque-off", "future-in-padding-without-token"],
-)
-def test_without_the_effort_token_pi0_weights_give_pi0s_actions(pi0_checkpoint, overrides):
-    """Function preservation: same weights and same noise give π0's exact actions."""
-    pi0 = tiny_lerobot_pi0(seed=3).eval()
-    policy = PI0TorquePolicy.from_pretrained(pi0_checkpoint, config=make_pi0_config(**overrides))
-    batch = make_pi0_batch(policy.config, training=False)
-    noise = fixed_noise(policy.config)
-    pi0_batch = {**batch, "observation.state": batch["observation.state"]}
-    assert torch.equal(
-        policy.predict_action_chunk(dict(batch), noise=noise),
-        pi0.model.sample_actions(
-            *pi0._preprocess_images(pi0_batch),
-            batch["observation.language.tokens"],
-            batch["observation.language.attention_mask"],
-            pi0.prepare_state(pi0_batch),
-            noise=noise,
-        )[:, :, :2],
-    )
-
-
-def test_loading_a_pi0_torque_checkpoint_onto_other_effort_dims_is_an_error(tmp_path):
-    make_policy().save_pretrained(tmp_path)
-    three = make_pi0_config(layout=FEATURE_LAYOUT.__class__(key="observation.effort", names=["a", "b", "c"]))
-    three.input_features["observation.effort"] = three.input_features["observation.effort"].__class__(
-        type=three.input_features["observation.effort"].type, shape=(3,)
-    )
-    with pytest.raises(ValueError, match="do not fit this pi0_torque"):
-        PI0TorquePolicy.from_pretrained(tmp_path, config=three)
-
-
-def test_a_plain_pi0_checkpoint_needs_the_pi0_torque_type(pi0_checkpoint):
-    with pytest.raises(ValueError, match="--policy.type=pi0_torque --policy.pretrained_path="):
-        PI0TorquePolicy.from_pretrained(pi0_checkpoint)
-
-
-def test_save_and_load_give_identical_actions(tmp_path):
-    policy = make_policy(layout=STATE_LAYOUT).eval()
+def test_strict_decides_whether_a_checkpoint_with_other_tensors_loads(tmp_path, caplog):
+    policy = make_policy().eval()
     policy.save_pretrained(tmp_path)
-    loaded = PI0TorquePolicy.from_pretrained(tmp_path)
-    assert (
-        loaded.config.torque == policy.config.torque and loaded.config.model_size == policy.config.model_size
-    )
-    batch = make_pi0_batch(policy.config, training=False)
-    noise = fixed_noise(policy.config, width=10)
+    weights = load_file(tmp_path / "model.safetensors")
+    save_file({**weights, "model.some_other_head.weight": torch.zeros(2, 2)}, tmp_path / "model.safetensors")
+    with pytest.raises(ValueError, match="unexpected \\['model.some_other_head.weight'\\].*strict=False"):
+        PI0TorquePolicy.from_pretrained(tmp_path)
+    with caplog.at_level(logging.WARNING):
+        loaded = PI0TorquePolicy.from_pretrained(tmp_path, strict=False)
+    assert "some_other_head" in caplog.text
+    batch, noise = make_pi0_batch(policy.config, training=False), fixed_noise(10)
     assert torch.equal(
         loaded.predict_action_chunk(dict(batch), noise=noise),
         policy.predict_action_chunk(dict(batch), noise=noise),
     )
 
 
-def test_processors_use_the_configured_tokenizer_and_round_trip(tmp_path):
-    tokenizer = save_tiny_tokenizer(tmp_path / "tokenizer")
-    config = make_pi0_config(tokenizer=str(tokenizer))
-    stats = {
-        k: {"mean": torch.zeros(2), "std": torch.ones(2) * 2}
-        for k in ("observation.state", "observation.effort", "action")
-    }
-    pre, _ = make_pre_post_processors(config, dataset_stats=stats)
-    pre.save_pretrained(tmp_path / "processors")
-    loaded = PolicyProcessorPipeline.from_pretrained(tmp_path / "processors", "policy_preprocessor.json")
-    frame = {
-        k: v
-        for k, v in make_pi0_batch(config, training=False).items()
-        if not k.startswith("observation.language")
-    }
-    frame["task"] = ["press the button"] * BATCH
-    out, loaded_out = pre(dict(frame)), loaded(dict(frame))
-    assert out["observation.language.tokens"][0, :3].tolist() == [4, 9, 10]  # press, the, button
-    for key in ("observation.language.tokens", "observation.effort", "observation.state"):
-        assert torch.equal(out[key], loaded_out[key])
-    assert torch.equal(out["observation.effort"], frame["observation.effort"] / 2)
-
-
-def test_lora_trains_the_effort_adapter_and_widened_projections(pi0_checkpoint, tmp_path):
-    pytest.importorskip("peft")
-    from peft import PeftModel
-
-    config = make_pi0_config()
-    config.pretrained_path = str(pi0_checkpoint)
-    peft_policy = PI0TorquePolicy.from_pretrained(pi0_checkpoint, config=config).wrap_with_peft(
-        peft_cli_overrides={"r": 2}
+def test_the_effort_tokens_live_on_the_network_of_one_call_only():
+    policy = make_policy()
+    batch, effort = policy.training_inputs(make_pi0_batch(policy.config))
+    images, img_masks = policy._preprocess_images(batch)
+    state, target = policy.prepare_state(batch), policy.flow_target(policy.prepare_action(batch), effort)
+    inputs = (
+        images,
+        img_masks,
+        batch["observation.language.tokens"],
+        batch["observation.language.attention_mask"],
     )
-    trainable = {n for n, p in peft_policy.named_parameters() if p.requires_grad}
-    assert any("effort_encoder" in n for n in trainable)
-    assert any("action_in_proj" in n and "lora" not in n for n in trainable)
-    assert not any("vision_tower" in n for n in trainable)
-    loss, _ = peft_policy(make_pi0_batch(config))
-    loss.backward()
-    peft_policy.save_pretrained(tmp_path / "adapter")
+    noise, time = torch.randn(target.shape), torch.full((BATCH,), 0.5)
+    network = policy.model.with_effort(batch)
+    errors = network.forward(*inputs, state, target, noise, time)
+    assert errors.shape == target.shape and network.effort_encoder is policy.model.effort_encoder
+    assert policy.model.effort_tokens is None  # the shared network keeps nothing of the call
+    with pytest.raises(RuntimeError, match=r"without the batch's effort tokens.*with_effort\(model_batch\)"):
+        policy.model.forward(*inputs, state, target, noise, time)
 
-    base = PI0TorquePolicy.from_pretrained(pi0_checkpoint, config=make_pi0_config())  # other random new rows
-    reloaded = PeftModel.from_pretrained(base, tmp_path / "adapter").eval()
-    peft_policy.eval()
-    batch, noise = make_pi0_batch(config, training=False), fixed_noise(config, width=10)
-    assert torch.equal(
-        reloaded.base_model.model.predict_action_chunk(dict(batch), noise=noise),
-        peft_policy.base_model.model.predict_action_chunk(dict(batch), noise=noise),
-    )
+
+def test_compiling_a_network_with_effort_tokens_is_refused_with_the_flag():
+    precision = torch.get_float32_matmul_precision()  # π0's __init__ sets it for the whole process
+    try:
+        policy = make_policy(compile_model=True)  # torch.compile wraps lazily: nothing compiles here
+        with pytest.raises(NotImplementedError, match="--policy.compile_model=false"):
+            policy.forward(make_pi0_batch(policy.config))
+    finally:
+        torch.set_float32_matmul_precision(precision)
 
 
 def test_freezing_options_keep_the_effort_adapter_trainable():
@@ -385,8 +300,3 @@ def test_bfloat16_backbone_trains_and_acts():
     loss.backward()
     policy.reset()
     assert torch.isfinite(policy.select_action(make_pi0_batch(policy.config, training=False))).all()
-
-
-def test_rtc_is_offered_only_without_a_per_step_history():
-    assert not make_policy().supports_rtc()
-    assert make_policy(torque_history_mode=HistoryMode.CURRENT).supports_rtc()

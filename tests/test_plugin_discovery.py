@@ -32,11 +32,23 @@ def test_lerobots_plugin_registry_imports_our_policies():
     assert "'act_torque'" in out
 
 
+def test_plugin_discovery_installs_the_dataset_windows():
+    script = (
+        "from lerobot.datasets import factory\n"
+        "from lerobot.utils.import_utils import register_third_party_plugins\n"
+        "print(hasattr(factory.resolve_delta_timestamps, '__wrapped__'))\n"
+        "register_third_party_plugins()\n"
+        "print(hasattr(factory.resolve_delta_timestamps, '__wrapped__'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["lerobot-train", "lerobot-eval", "lerobot-rollout"])
 def test_unchanged_commands_offer_our_policy_types(command):
     out = subprocess.run([str(BIN / command), "--help"], capture_output=True, text=True).stdout
-    assert "act_torque" in out
+    assert all(name in out for name in ("act_torque", "pi0_torque", "pi05_torque", "smolvla_torque"))
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
 """TorqueConfig: windows, defaults from the paper, validation and CLI parsing."""
 
+import logging
 from dataclasses import dataclass
 
 import draccus
@@ -8,7 +9,14 @@ import pytest
 from lerobot.configs import PreTrainedConfig
 
 from lerobot_torque.policies.act_torque import ACTTorqueConfig
-from lerobot_torque.policies.torque import Aggregator, EffortAblation, HistoryMode, TorqueConfig
+from lerobot_torque.policies.torque import (
+    Aggregator,
+    EffortAblation,
+    EffortLayout,
+    HistoryMode,
+    HistorySignal,
+    TorqueConfig,
+)
 from tests.tiny import STATE_NAMES, TINY_ACT
 
 
@@ -28,6 +36,28 @@ def test_explicit_stride_is_kept_when_binding():
     torque = TorqueConfig(history_length=3, history_stride=4)
     torque.bind_dataset({"observation.state": {"shape": (4,), "names": STATE_NAMES}}, fps=50)
     assert torque.history_offsets() == [-8, -4, 0]
+
+
+def test_the_position_suffix_as_effort_suffix_means_the_position_history(caplog):
+    """How the leak check asked for it before `history_signal` existed: old checkpoints and flags."""
+    with caplog.at_level(logging.WARNING):
+        torque = TorqueConfig(effort_source="state", state_effort_suffix=".pos")
+    assert torque.history_signal is HistorySignal.POSITION and torque.state_effort_suffix == ".effort"
+    assert "history_signal=position" in caplog.text
+    old_layout = EffortLayout("observation.state", ["a.pos"], ["a.pos", "a.effort"])  # a saved one
+    assert old_layout.signal is HistorySignal.POSITION and old_layout.kept_state_indices == [0]
+
+
+def test_the_position_history_is_not_read_from_a_feature():
+    with pytest.raises(ValueError, match="history_signal=position reads the joint positions.*effort_source"):
+        TorqueConfig(history_signal="position", effort_source="feature")
+
+
+def test_the_position_history_needs_position_names():
+    with pytest.raises(ValueError, match=r"'\*.pos' names.*\['a.effort'\]"):
+        TorqueConfig(history_signal="position").bind_dataset(
+            {"observation.state": {"shape": (1,), "names": ["a.effort"]}}
+        )
 
 
 def test_window_is_history_then_the_frames_after_each_action():

@@ -5,12 +5,14 @@ The end-to-end test runs the preset machinery through the real `lerobot-torque-s
 """
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from lerobot_torque.evaluation import runner
 from lerobot_torque.evaluation.arms import (
+    BACKBONES,
     PI0_ENV,
     PI0_STUDY,
     SCRIPTED_ARMS,
@@ -24,7 +26,7 @@ from lerobot_torque.evaluation.arms import (
 from lerobot_torque.evaluation.design_space import comparison_json, comparison_markdown, seeded
 from lerobot_torque.evaluation.runner import Preset, StudyRun, episode_successes, write_json_atomically
 from lerobot_torque.evaluation.statistics import SuccessRate
-from lerobot_torque.evaluation.torque_press_benchmark import PRESETS, main, markdown_table, verdicts
+from lerobot_torque.evaluation.torque_press_benchmark import PRESETS, main, markdown_table, run_time, verdicts
 from tests.tiny import TINY_PI0_CLI, TINY_TORQUE_CLI
 
 SHORT_EPISODE = 20  # control steps: the expert does not finish, the plumbing runs in seconds
@@ -150,7 +152,8 @@ def test_a_finished_arm_is_skipped(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "run", refuse_to_run)
     results = run.run_arms()
     assert results.rates["pi0_torque"].successes == 2 and results.rates["pi0_torque"].episodes == 3
-    assert not results.failed
+    assert not results.failed and results.resumed == ["pi0_torque"]
+    assert run_time(run, results).startswith("rewritten from the saved results")  # not "0 min"
 
 
 def test_an_interrupted_training_is_started_again_in_a_clean_folder(tmp_path, monkeypatch):
@@ -186,6 +189,24 @@ def test_a_failed_arm_is_reported_and_the_next_arm_runs(tmp_path, monkeypatch):
     assert results.failed == {"pi0_torque": "boom"} and results.rates["pi0"].episodes == 2
 
 
+def test_parallel_jobs_train_different_learners_at_once_and_report_in_the_studys_order(tmp_path, monkeypatch):
+    arms = (trained_arm("pi0"), trained_arm("pi0_torque"), *ablation_arms("pi0_torque"))
+    both_training = threading.Barrier(2, timeout=10)  # broken unless the two learners run at once
+    trained = []
+
+    def fake_evaluate(self, arm):
+        if arm.learner.name not in trained:
+            trained.append(arm.learner.name)
+            both_training.wait()
+        return SuccessRate(arm.label, len(arm.name), 50)
+
+    monkeypatch.setattr(StudyRun, "evaluate", fake_evaluate)
+    reports = []
+    results = StudyRun(tiny_preset(arms), tmp_path).run_arms(on_result=reports.append, jobs=2)
+    assert not results.failed and sorted(trained) == ["pi0", "pi0_torque"]
+    assert list(results.rates) == [arm.name for arm in arms] and len(reports) == len(arms)
+
+
 def test_results_are_written_atomically(tmp_path):
     path = tmp_path / "result.json"
     write_json_atomically(path, {"episode_successes": [True]})
@@ -196,24 +217,42 @@ def test_results_are_written_atomically(tmp_path):
 # --- the presets -----------------------------------------------------------------------------------
 
 
-def test_pi0_quick_compares_pi0_with_pi0_torque_its_ablations_and_the_leak_check():
-    preset = PRESETS["pi0_quick"]
-    names = [arm.name for arm in preset.study.arms]
-    assert names == [
+PI0_WITHOUT_TORQUE = (  # π0 is pi0_torque with both torque parts off: LeRobot's π0 exactly
+    "--policy.type=pi0_torque",
+    "--policy.torque.use_effort_input=false",
+    "--policy.torque.predict_future_effort=false",
+)
+
+
+@pytest.mark.parametrize(
+    "preset_name, backbone, base, base_flags, target_success",
+    [
+        ("pi0_quick", Backbone.PI0, "pi0", PI0_WITHOUT_TORQUE, 80),
+        ("smolvla_quick", Backbone.SMOLVLA, "smolvla", ("--policy.type=smolvla",), None),  # not yet timed
+    ],
+    ids=["pi0_quick", "smolvla_quick"],
+)
+def test_a_vla_quick_preset_compares_the_base_policy_with_its_torque_type_the_ablations_and_the_leak_check(
+    preset_name, backbone, base, base_flags, target_success
+):
+    preset = PRESETS[preset_name]
+    assert [arm.name for arm in preset.study.arms] == [
         "scripted_expert",
         "scripted_fixed_depth",
-        "pi0",
-        "pi0_position_history",
-        "pi0_torque",
-        "pi0_torque_effort_zeroed",
-        "pi0_torque_effort_shuffled",
+        base,
+        f"{base}_position_history",
+        f"{base}_torque",
+        f"{base}_torque_effort_zeroed",
+        f"{base}_torque_effort_shuffled",
     ]
     learners = {arm.learner for arm in preset.study.arms if arm.learner}
-    assert {learner.backbone for learner in learners} == {Backbone.PI0} and len(learners) == 3
-    assert preset.study.arm("pi0_torque_effort_shuffled").eval_flags == (
+    assert {learner.backbone for learner in learners} == {backbone} and len(learners) == 3
+    assert preset.study.arm(base).learner.flags == base_flags
+    assert preset.study.arm(f"{base}_torque_effort_shuffled").eval_flags == (
         "--policy.torque.effort_ablation=shuffle",
     )
-    assert preset.eval_episodes >= 50 and preset.study.target_success == 80
+    assert preset.eval_episodes >= 50 and preset.study.target_success == target_success
+    assert BACKBONES[backbone].env == PI0_ENV  # the same camera press for every VLA
 
 
 def test_the_design_space_trains_three_seeds_of_the_compared_learners_on_fifty_episodes():
@@ -265,6 +304,8 @@ def test_running_a_finished_preset_again_runs_nothing_and_gives_the_same_results
     monkeypatch.setitem(PRESETS, "tiny", tiny_preset((SCRIPTED_ARMS[0], trained_arm("pi0_torque"))))
     monkeypatch.setattr(StudyRun, "scripted_successes", lambda self, policy: pytest.fail("expert rerun"))
     main(["--preset", "tiny", "--output-dir", str(finished_run), "--report-only"])
+    header = (finished_run / "results.md").read_text().splitlines()[0]
+    assert header.endswith("rewritten from the saved results of earlier runs (their time is in their logs)")
     main(["--preset", "tiny", "--output-dir", str(finished_run)])
     after = json.loads((finished_run / "results.json").read_text())["arms"]
     assert after == {name: before[name] for name in ("scripted_expert", "pi0_torque")}

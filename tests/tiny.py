@@ -102,6 +102,29 @@ def make_batch(config, batch_size: int = BATCH, seed: int = 0, *, training: bool
     return batch
 
 
+def fixed_noise(width: int, seed: int = 7) -> torch.Tensor:
+    """The flow-matching noise (BATCH, CHUNK, width) that makes two samplings comparable."""
+    return torch.randn(BATCH, CHUNK, width, generator=torch.Generator().manual_seed(seed))
+
+
+def design_id(design: dict) -> str:
+    """A readable test id for a dict of config overrides: `history_mode=per_frame-aggregator=gru`."""
+    return "-".join(f"{k.removeprefix('torque_')}={getattr(v, 'value', v)}" for k, v in design.items())
+
+
+def parameters_without_gradient(policy: torch.nn.Module) -> list[str]:
+    """Trainable parameters that the last backward left without a finite gradient.
+
+    Under DDP without `find_unused_parameters`, any such parameter stops the next step with
+    "Expected to have finished reduction in the prior iteration".
+    """
+    return [
+        name
+        for name, param in policy.named_parameters()
+        if param.requires_grad and (param.grad is None or not torch.isfinite(param.grad).all())
+    ]
+
+
 def lerobot_train_args(
     dataset_root: Path, output_dir: Path, *, steps: int = 3, policy_type: str = "act_torque"
 ):
@@ -158,11 +181,15 @@ TINY_PI0_CLI = (
 )
 
 
+# π0.5's prompt "Task: <task>, State: <256-bin numbers>;\nAction: " (lerobot/policies/pi05/processor_pi05.py)
+PROMPT_WORDS = ["Task", ":", ",", "State", ";", "Action", *map(str, range(256))]
+
+
 def save_tiny_tokenizer(path: Path) -> Path:
-    """A word-level tokenizer of `TOKENIZER_WORDS` in the Hugging Face format (what `AutoTokenizer` loads)."""
+    """A word-level tokenizer of `TOKENIZER_WORDS` then `PROMPT_WORDS` (what `AutoTokenizer` loads)."""
     from lerobot_torque.policies.pi0_torque.word_tokenizer import save_word_tokenizer
 
-    save_word_tokenizer(TOKENIZER_WORDS, path)
+    save_word_tokenizer(TOKENIZER_WORDS + PROMPT_WORDS, path)
     return path
 
 
@@ -201,3 +228,107 @@ def make_pi0_batch(config, batch_size: int = BATCH, seed: int = 0, *, training: 
     mask = torch.ones_like(tokens, dtype=torch.bool)
     mask[:, -2:] = False
     return {**batch, "observation.language.tokens": tokens, "observation.language.attention_mask": mask}
+
+
+def torque_config(layout: EffortLayout, overrides: dict) -> TorqueConfig:
+    """The tiny torque settings; pops the `torque_*` keys of `overrides` into them."""
+    torque_fields = {
+        k.removeprefix("torque_"): overrides.pop(k) for k in list(overrides) if k.startswith("torque_")
+    }
+    return TorqueConfig(
+        **{"history_length": HISTORY, "history_stride": STRIDE, **torque_fields}, layout=layout
+    )
+
+
+def base_features() -> tuple[dict, dict]:
+    """The tiny policies' features without effort: what a plain base checkpoint is trained on."""
+    inputs, outputs = policy_features()
+    inputs.pop(OBS_EFFORT)
+    return inputs, outputs
+
+
+# --- smolvla_torque -------------------------------------------------------------------------
+def tiny_smolvlm_size():
+    """A SmolVLM2 of ~60k parameters: 4 image tokens (32 px, patch 8, pixel shuffle 2)."""
+    from lerobot_torque.policies.smolvla_torque.small_vlm import SmolVLMSize
+
+    return SmolVLMSize(
+        text_width=32,
+        text_depth=2,
+        text_heads=4,
+        text_kv_heads=2,
+        text_head_dim=8,
+        text_mlp_dim=64,
+        vision_width=16,
+        vision_depth=1,
+        vision_heads=2,
+        vision_mlp_dim=32,
+        image_size=IMAGE,
+        patch_size=8,
+        scale_factor=2,
+        vocab_size=300,  # the tiny tokenizer's 4 + 4 SmolVLM + 271 words
+    )
+
+
+TINY_SMOLVLA = {
+    "chunk_size": CHUNK,
+    "n_action_steps": CHUNK,
+    "max_state_dim": 8,
+    "max_action_dim": 8,
+    "resize_imgs_with_padding": (IMAGE, IMAGE),
+    "tokenizer_max_length": 8,
+    "num_steps": 2,
+    "num_vlm_layers": 2,
+    "scheduler_warmup_steps": 1,
+    "device": "cpu",
+}
+TINY_SMOLVLA_CLI = [
+    f"--policy.{key}={value}" for key, value in TINY_SMOLVLA.items() if key != "resize_imgs_with_padding"
+] + [f"--policy.resize_imgs_with_padding=[{IMAGE},{IMAGE}]"]
+
+
+def make_smolvla_config(layout: EffortLayout = FEATURE_LAYOUT, **overrides):
+    """A tiny smolvla_torque config bound to an effort layout (the tiny SmolVLM2 must be published)."""
+    from lerobot_torque.policies.smolvla_torque import SmolVLATorqueConfig
+
+    torque = torque_config(layout, overrides)
+    inputs, outputs = policy_features()
+    return SmolVLATorqueConfig(
+        **{
+            **TINY_SMOLVLA,
+            "input_features": inputs,
+            "output_features": outputs,
+            "torque": torque,
+            **overrides,
+        }
+    )
+
+
+# --- pi05_torque ----------------------------------------------------------------------------
+TINY_PI05 = {**TINY_PI0, "tokenizer_max_length": 32}  # the prompt carries the discretised state
+TINY_PI05_SIZE = {**TINY_PI0_SIZE, "vocab_size": 300}  # ≥ the tiny tokenizer's 275 tokens
+TINY_PI05_CLI = (
+    [f"--policy.{key}={value}" for key, value in TINY_PI05.items() if key != "image_resolution"]
+    + [f"--policy.model_size.{key}={value}" for key, value in TINY_PI05_SIZE.items()]
+    + [f"--policy.image_resolution=[{IMAGE},{IMAGE}]"]
+)
+
+
+def make_pi05_config(layout: EffortLayout = FEATURE_LAYOUT, tokenizer: str = "unused", **overrides):
+    """A tiny pi05_torque config bound to an effort layout; `torque_*` keys set torque fields."""
+    from lerobot_torque.policies.pi0_torque.model_size import PI0ModelSize
+    from lerobot_torque.policies.pi05_torque import PI05TorqueConfig
+
+    torque = torque_config(layout, overrides)
+    inputs, outputs = policy_features()
+    return PI05TorqueConfig(
+        **{
+            **TINY_PI05,
+            "model_size": PI0ModelSize(**TINY_PI05_SIZE),
+            "input_features": inputs,
+            "output_features": outputs,
+            "torque": torque,
+            "tokenizer_name": tokenizer,
+            **overrides,
+        }
+    )

@@ -45,7 +45,6 @@ from lerobot_torque.async_inference.effort_window import (
     checked_window,
 )
 from lerobot_torque.policies.torque import TorquePolicyConfigMixin
-from lerobot_torque.policies.torque.effort_layout import resolve_effort_layout
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +131,7 @@ class TorquePolicyServer(PolicyServer):
         if torque is None or torque.layout is None:
             return None
         layout = torque.layout
-        found = resolve_effort_layout(
-            specs.lerobot_features, torque.effort_source, torque.state_effort_suffix, required=False
-        )
+        found = torque.find_layout(specs.lerobot_features, required=False)
         if found is None or found.key != layout.key:
             raise ValueError(
                 f"{specs.policy_type} reads effort {layout.names} from '{layout.key}', but the robot's "

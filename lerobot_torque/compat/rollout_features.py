@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from lerobot.robots import RobotConfig
 from lerobot.utils.constants import OBS_STATE, OBS_STR
 
-from lerobot_torque.constants import EFFORT_SUFFIX, EFFORT_SUFFIXES, OBS_EFFORT
+from lerobot_torque.constants import EFFORT_SUFFIX, EFFORT_SUFFIXES, OBS_EFFORT, POSITION_SUFFIX
 from lerobot_torque.policies.torque.configuration_torque import TorqueConfig
 from lerobot_torque.policies.torque.effort_layout import EffortLayout
 
@@ -87,7 +87,6 @@ HOOKS = (
     "hw_to_dataset_features",
     "aggregate_pipeline_dataset_features",
 )
-POSITION_SUFFIX = ".pos"
 _MARK = "_lerobot_torque_rollout_features"
 
 

@@ -1,1 +1,1 @@
-"""Datasets lerobot-torque writes itself (synthetic fixtures; simulated demonstrations)."""
+"""Dataset tools: the effort-layout converter and the writer of simulated demonstrations."""

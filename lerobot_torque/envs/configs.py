@@ -19,15 +19,16 @@ from lerobot.configs import FeatureType, PolicyFeature
 from lerobot.envs.configs import EnvConfig, _make_vec_env_cls
 from lerobot.utils.constants import ACTION, OBS_ENV_STATE, OBS_IMAGES, OBS_STATE
 
+from lerobot_torque.config_checks import check_choice, check_interval, check_number
 from lerobot_torque.constants import OBS_EFFORT
+from lerobot_torque.envs.aloha_insertion.model import ALOHA_CAMERA, ALOHA_FPS, ALOHA_JOINTS
+from lerobot_torque.envs.torque_press.scene import PHYSICS_TIMESTEP_S, PRESS_CAMERA, PRESS_JOINTS
+from lerobot_torque.envs.torque_press.servo import ServoModel
 
 OBS_TYPES = ("pixels_agent_pos", "agent_pos")
 PRESS_ACTION_MODES = ("delta", "absolute")
-SERVO_MODELS = ("pid", "pd")
 PRESS_TASKS = ("press_to_band",)
-PRESS_CAMERA = "side"
-PRESS_JOINTS = ("shoulder", "elbow")
-PHYSICS_TIMESTEP_S = 0.002
+ALOHA_TASKS = ("insertion",)
 
 
 def make_vector_env(env_fn, n_envs: int, use_async_envs: bool):
@@ -44,20 +45,9 @@ def make_vector_env(env_fn, n_envs: int, use_async_envs: bool):
     )
 
 
-def check_choice(field_name: str, value: str, valid: tuple[str, ...]) -> None:
-    """Raise a ValueError naming the field, the value and the valid values."""
-    if value not in valid:
-        raise ValueError(f"--env.{field_name}={value!r} is not supported; use one of {list(valid)}.")
-
-
-def check_range(field_name: str, value: tuple[float, float], low: float = 0.0, strict: bool = True) -> None:
-    """Raise a ValueError unless `value` is (min, max) with low < min <= max."""
-    if len(value) != 2 or not (value[0] > low if strict else value[0] >= low) or value[0] > value[1]:
-        bound = ">" if strict else ">="
-        raise ValueError(
-            f"--env.{field_name}={list(value)} must be [min, max] with {bound} {low} and min <= max, "
-            f"e.g. --env.{field_name}='[{max(low, 1.0)}, {max(low, 1.0) * 2}]'."
-        )
+def env_flag(field_name: str) -> str:
+    """How users set an env config field on LeRobot's command lines."""
+    return f"--env.{field_name}"
 
 
 def effort_env_features(
@@ -166,35 +156,34 @@ class TorquePressEnvConfig(EnvConfig):
     features_map: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        check_choice("task", self.task, PRESS_TASKS)
-        check_choice("obs_type", self.obs_type, OBS_TYPES)
-        check_choice("action_mode", self.action_mode, PRESS_ACTION_MODES)
-        check_choice("servo_model", self.servo_model, SERVO_MODELS)
-        check_choice("render_mode", self.render_mode, ("rgb_array",))
+        check_choice(env_flag("task"), self.task, PRESS_TASKS)
+        check_choice(env_flag("obs_type"), self.obs_type, OBS_TYPES)
+        check_choice(env_flag("action_mode"), self.action_mode, PRESS_ACTION_MODES)
+        check_choice(env_flag("servo_model"), self.servo_model, tuple(model.value for model in ServoModel))
+        check_choice(env_flag("render_mode"), self.render_mode, ("rgb_array",))
         if self.fps <= 0 or round(1.0 / PHYSICS_TIMESTEP_S) % self.fps:
             raise ValueError(
                 f"--env.fps={self.fps} must divide the {round(1.0 / PHYSICS_TIMESTEP_S)} Hz physics rate "
                 "(e.g. 25, 50, 100)."
             )
         for name in ("stiffness_range", "servo_kp_range", "servo_integral_rate_range", "button_x_range"):
-            check_range(name, getattr(self, name))
+            check_interval(env_flag(name), getattr(self, name), gt=0)
         for name in ("servo_kd_range", "joint_friction_range"):
-            check_range(name, getattr(self, name), strict=False)
-        check_range("force_band", self.force_band)
-        if not self.force_band[1] < self.break_force:
-            raise ValueError(
-                f"--env.break_force={self.break_force} N must exceed the band's top "
-                f"{self.force_band[1]} N (--env.force_band={list(self.force_band)})."
-            )
+            check_interval(env_flag(name), getattr(self, name), ge=0)
+        check_interval(env_flag("force_band"), self.force_band, gt=0)
+        check_number(
+            env_flag("break_force"),
+            self.break_force,
+            gt=self.force_band[1],
+            fix=f"It must exceed the band's top (--env.force_band={list(self.force_band)}).",
+        )
         for name in ("episode_length", "observation_height", "observation_width"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"--env.{name} must be positive, got {getattr(self, name)}.")
         for name in ("hold_time_s", "max_delta_rad", "torque_limit", "no_load_speed"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"--env.{name} must be > 0, got {getattr(self, name)}.")
+            check_number(env_flag(name), getattr(self, name), gt=0)
         for name in ("effort_noise_std", "effort_filter_time_s", "effort_lsb"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"--env.{name} must be >= 0, got {getattr(self, name)}.")
+            check_number(env_flag(name), getattr(self, name), ge=0)
         if self.encoder_ticks_per_rev < 0:
             raise ValueError(f"--env.encoder_ticks_per_rev must be >= 0, got {self.encoder_ticks_per_rev}.")
 
@@ -215,16 +204,9 @@ class TorquePressEnvConfig(EnvConfig):
         return {"config": self}
 
     def create_envs(self, n_envs: int, use_async_envs: bool = False):
-        from lerobot_torque.envs.torque_press import TorquePressEnv
+        from lerobot_torque.envs.torque_press.env import TorquePressEnv
 
         return {self.type: {0: make_vector_env(partial(TorquePressEnv, config=self), n_envs, use_async_envs)}}
-
-
-ALOHA_TASKS = ("insertion",)
-ALOHA_CAMERA = "top"
-ALOHA_ARM_JOINTS = ("waist", "shoulder", "elbow", "forearm_roll", "wrist_angle", "wrist_rotate", "gripper")
-ALOHA_JOINTS = tuple(f"{side}_{joint}" for side in ("left", "right") for joint in ALOHA_ARM_JOINTS)
-ALOHA_FPS = 50  # gym-aloha's control period DT = 0.02 s (gym_aloha/constants.py)
 
 
 @EnvConfig.register_subclass("aloha_insertion_torque")
@@ -280,9 +262,9 @@ class AlohaInsertionTorqueEnvConfig(EnvConfig):
     features_map: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        check_choice("task", self.task, ALOHA_TASKS)
-        check_choice("obs_type", self.obs_type, OBS_TYPES)
-        check_choice("render_mode", self.render_mode, ("rgb_array",))
+        check_choice(env_flag("task"), self.task, ALOHA_TASKS)
+        check_choice(env_flag("obs_type"), self.obs_type, OBS_TYPES)
+        check_choice(env_flag("render_mode"), self.render_mode, ("rgb_array",))
         if self.fps != ALOHA_FPS:
             raise ValueError(f"--env.fps={self.fps}: gym-aloha steps at {ALOHA_FPS} Hz; drop --env.fps.")
         for name in ("episode_length", "observation_height", "observation_width"):
@@ -297,8 +279,7 @@ class AlohaInsertionTorqueEnvConfig(EnvConfig):
             "wrist_kp",
             "effort_noise_std",
         ):
-            if getattr(self, name) < 0:
-                raise ValueError(f"--env.{name} must be >= 0, got {getattr(self, name)}.")
+            check_number(env_flag(name), getattr(self, name), ge=0)
         self.features, self.features_map = effort_env_features(
             len(ALOHA_JOINTS), self.obs_type, ALOHA_CAMERA, self.observation_height, self.observation_width
         )
@@ -309,7 +290,7 @@ class AlohaInsertionTorqueEnvConfig(EnvConfig):
 
     def create_envs(self, n_envs: int, use_async_envs: bool = False):
         try:
-            from lerobot_torque.envs.aloha_torque import AlohaInsertionTorqueEnv
+            from lerobot_torque.envs.aloha_insertion.env import AlohaInsertionTorqueEnv
         except ImportError as e:
             raise ImportError(
                 "aloha_insertion_torque needs gym-aloha and dm_control: "

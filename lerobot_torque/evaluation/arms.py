@@ -1,6 +1,6 @@
 """The arms of the torque_press studies: which policy is trained with which flags, and how it is evaluated.
 
-A `Learner` is one `lerobot-train` run: a backbone (ACT or π0 at a CPU size), the policy flags of a
+A `Learner` is one `lerobot-train` run: a backbone (ACT, π0 or SmolVLA at a CPU size), the policy flags of a
 design and a training seed. An `Arm` is one row of a results table: a learner evaluated by
 `lerobot-eval` on fresh episodes, optionally with eval-time flags (the effort ablations). The presets
 of `lerobot-torque-benchmark` are tuples of arms; the paper's tables are in `design_space.py`.
@@ -16,7 +16,11 @@ effort, checked when both are written):
   word-level tokenizer of the task prompt built from the demonstrations (no Hub download). LeRobot's
   `pi0` has no size knobs, so "π0" is `pi0_torque` with effort off: with the effort token and the
   future effort off it computes π0's exact actions for the same weights
-  (`tests/test_pi0_torque.py::test_without_the_effort_token_pi0_weights_give_pi0s_actions`).
+  (`tests/test_vla_torque_shared.py::test_without_the_effort_token_the_base_weights_give_the_base_policys_actions`).
+- SmolVLA at a CPU size: the same camera as π0; LeRobot's own `smolvla` and `smolvla_torque` read a
+  small SmolVLM2 folder (`--policy.vlm_model_name`, `policies/smolvla_torque/small_vlm.py`) written
+  from the demonstrations' prompts: ≈ 0.6 M parameters, chunk 20, 5 actions per inference, SmolVLA's
+  10 denoising steps, every weight trained (SmolVLA's defaults freeze the VLM, which here is random).
 """
 
 from dataclasses import dataclass
@@ -26,10 +30,11 @@ from enum import StrEnum
 class Backbone(StrEnum):
     ACT = "act"
     PI0 = "pi0"
+    SMOLVLA = "smolvla"
 
 
 class Scripted(StrEnum):
-    """The scripted baselines (`envs/press_baselines.py`), run in-process on the evaluation seeds."""
+    """The scripted baselines (`press_baselines.py`), run in-process on the evaluation seeds."""
 
     EXPERT = "expert"  # the effort-aware expert that writes the demonstrations
     FIXED_DEPTH = "fixed_depth"  # the best blind script: one depth for every button
@@ -51,11 +56,15 @@ class BackboneSetup:
         size_flags: `lerobot-train` flags of the model size and action chunking.
         tokenizer: Whether the policy reads a prompt tokenizer (`--policy.tokenizer_name`, π0), built
             from the demonstrations' task prompts.
+        vlm_size: `SmolVLMSize` fields of the small SmolVLM2 folder the policy reads
+            (`--policy.vlm_model_name`, SmolVLA), written with a tokenizer of the task prompts; None
+            for policies without one.
     """
 
     env: dict[str, object]
     size_flags: tuple[str, ...]
     tokenizer: bool = False
+    vlm_size: dict[str, int] | None = None
 
     @property
     def demos_name(self) -> str:
@@ -107,12 +116,44 @@ PI0_SIZE = (
     "--policy.chunk_size=20",
     "--policy.n_action_steps=5",
     "--policy.num_inference_steps=10",  # π0's default (paper A.7: 10 integration steps)
+    # From scratch, not fine-tuning: π0's 2.5e-5 (openpi's fine-tuning peak) barely moves a 0.8M-parameter
+    # model in 2000 steps; 1e-3 with π0's warmup and cosine decay (auto-scaled to --steps). Chosen on
+    # pi0_torque alone (1e-3 over 3e-4), then applied unchanged to every π0 learner.
+    "--policy.optimizer_lr=1e-3",
+    "--policy.tokenizer_max_length=16",  # the task prompt is 16 tokens
+    "--policy.device=cpu",
+)
+SMOLVLA_VLM_SIZE = {  # `SmolVLMSize`: 4 image tokens at 32 px (patch 8, pixel shuffle 2)
+    "text_width": 128,
+    "text_depth": 2,
+    "text_heads": 4,
+    "text_kv_heads": 2,
+    "text_head_dim": 32,
+    "text_mlp_dim": 256,
+    "vision_width": 16,
+    "vision_depth": 1,
+    "vision_heads": 2,
+    "vision_mlp_dim": 64,
+    "image_size": PI0_IMAGE,
+    "patch_size": 8,
+    "scale_factor": 2,
+    "vocab_size": 64,  # ≥ the tokenizer's 23 tokens (4 special, 4 SmolVLM image tokens, 15 words)
+}
+SMOLVLA_SIZE = (
+    f"--policy.resize_imgs_with_padding=[{PI0_IMAGE},{PI0_IMAGE}]",
+    "--policy.num_vlm_layers=2",  # the folder's depth (SmolVLA keeps the first 16 by default)
+    "--policy.train_expert_only=false",  # the VLM is random here: train it (SmolVLA freezes it)
+    "--policy.freeze_vision_encoder=false",
+    "--policy.chunk_size=20",
+    "--policy.n_action_steps=5",
+    "--policy.num_steps=10",  # SmolVLA's default denoising steps
     "--policy.tokenizer_max_length=16",  # the task prompt is 16 tokens
     "--policy.device=cpu",
 )
 BACKBONES = {
     Backbone.ACT: BackboneSetup(ACT_ENV, ACT_SIZE),
     Backbone.PI0: BackboneSetup(PI0_ENV, PI0_SIZE, tokenizer=True),
+    Backbone.SMOLVLA: BackboneSetup(PI0_ENV, SMOLVLA_SIZE, vlm_size=SMOLVLA_VLM_SIZE),
 }
 
 
@@ -176,7 +217,8 @@ PER_FRAME = "--policy.torque.history_mode=per_frame"
 ENCODER = "--policy.effort_placement=encoder"
 DECODER_PRE = "--policy.effort_placement=decoder_pre"
 DECODER_POST = "--policy.effort_placement=decoder_post"
-POSITION_HISTORY = ("--policy.torque.effort_source=state", "--policy.torque.state_effort_suffix=.pos")
+# The leak check's input: the joint-position history in effort's place, no effort (`TorqueConfig`).
+POSITION_HISTORY = ("--policy.torque.history_signal=position",)
 
 # Every row of the README's "pi0_torque: the paper's design space" table (paper Tables 1, 3, 5, 9, 10),
 # plus ACT. Unset flags keep pi0_torque's defaults: decoder_post, history as one token (10 frames,
@@ -256,6 +298,21 @@ DESIGNS = {
         "π0 + 2 s joint-position history (no effort; leak check)",
         (PI0_TORQUE, *POSITION_HISTORY),
         "this port (leak check)",
+    ),
+    "smolvla": Design(
+        "smolvla (no effort: LeRobot's SmolVLA)", ("--policy.type=smolvla",), "this port", Backbone.SMOLVLA
+    ),
+    "smolvla_torque": Design(
+        "smolvla_torque (effort history token + future effort, β = 0.1)",
+        ("--policy.type=smolvla_torque",),
+        "this port (the paper's final design on SmolVLA)",
+        Backbone.SMOLVLA,
+    ),
+    "smolvla_position_history": Design(
+        "smolvla + 2 s joint-position history (no effort; leak check)",
+        ("--policy.type=smolvla_torque", *POSITION_HISTORY),
+        "this port (leak check)",
+        Backbone.SMOLVLA,
     ),
     "act": Design("act (no effort)", ("--policy.type=act",), "paper Table 5 'ACT'", Backbone.ACT),
     "act_torque": Design(
@@ -338,3 +395,4 @@ def torque_study(base: str, torque: str, leak: str, target_success: float | None
 
 ACT_STUDY = torque_study("act", "act_torque", "act_position_history")
 PI0_STUDY = torque_study("pi0", "pi0_torque", "pi0_position_history", target_success=80)
+SMOLVLA_STUDY = torque_study("smolvla", "smolvla_torque", "smolvla_position_history")

@@ -1,22 +1,18 @@
 """Plots of the torque_press benchmark: success bars, ours next to the paper's per table, and effort
 traces of a success and a failure."""
 
-from dataclasses import dataclass
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lerobot_torque.evaluation.rollout import Episode, TrainedPolicy, rollout
 from lerobot_torque.evaluation.statistics import SuccessRate
 
-
-@dataclass
-class Episode:
-    """One closed-loop episode: per-step effort (T, joints), button force (T,), outcome."""
-
-    seed: int
-    effort: np.ndarray
-    force: np.ndarray
-    success: bool
+if TYPE_CHECKING:
+    from lerobot_torque.envs.configs import TorquePressEnvConfig
 
 
 def plot_success(rates: list[SuccessRate], path: Path) -> None:
@@ -93,47 +89,13 @@ def plot_paired_success(panels: list[Panel], path: Path) -> None:
     plt.close(fig)
 
 
-def load_trained_policy(checkpoint: Path) -> tuple:
-    """The policy at `checkpoint` with its saved pre- and postprocessor, as `lerobot-eval` loads them."""
-    from lerobot.configs import PreTrainedConfig
-    from lerobot.policies.factory import get_policy_class, make_pre_post_processors
-
-    config = PreTrainedConfig.from_pretrained(checkpoint)
-    policy = get_policy_class(config.type).from_pretrained(checkpoint, config=config).eval()
-    return policy, *make_pre_post_processors(config, pretrained_path=str(checkpoint))
-
-
-def rollout(trained: tuple, seed: int, env_flags: dict) -> Episode:
-    """Run a trained policy for one `torque_press` episode as `lerobot-eval` does, recording effort."""
-    import torch
-
-    from lerobot.envs.utils import preprocess_observation
-
-    from lerobot_torque.envs.configs import TorquePressEnvConfig
-    from lerobot_torque.envs.torque_press import TorquePressEnv
-
-    policy, preprocessor, postprocessor = trained
-    env = TorquePressEnv(TorquePressEnvConfig(**env_flags))
-    observation, info = env.reset(seed=seed)
-    policy.reset()
-    efforts, forces, done = [], [], False
-    while not done:
-        batch = {**preprocess_observation(observation), "task": [env.task_description]}  # as lerobot-eval
-        with torch.no_grad():
-            action = postprocessor(policy.select_action(preprocessor(batch)))
-        observation, _, terminated, truncated, info = env.step(action[0].numpy())
-        efforts.append(observation["effort"])
-        forces.append(info["button_force"])
-        done = terminated or truncated
-    env.close()
-    return Episode(seed, np.array(efforts), np.array(forces), bool(info["is_success"]))
-
-
-def find_outcomes(trained: tuple, first_seed: int, env_flags: dict, tries: int = 20) -> list[Episode]:
+def find_outcomes(
+    trained: TrainedPolicy, first_seed: int, env_config: TorquePressEnvConfig, tries: int = 20
+) -> list[Episode]:
     """The first success and the first failure among `tries` episodes (either may be missing)."""
     found: dict[bool, Episode] = {}
     for seed in range(first_seed, first_seed + tries):
-        episode = rollout(trained, seed, env_flags)
+        [episode] = rollout(env_config, [seed], trained)
         found.setdefault(episode.success, episode)
         if len(found) == 2:
             break
@@ -152,12 +114,13 @@ def plot_effort_traces(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lerobot_torque.envs.configs import PRESS_JOINTS, TorquePressEnvConfig
+    from lerobot_torque.envs.configs import TorquePressEnvConfig
+    from lerobot_torque.envs.torque_press.scene import PRESS_JOINTS
 
     env_flags = env_flags or {"obs_type": "agent_pos"}
     env_config = TorquePressEnvConfig(**env_flags)
-    trained = load_trained_policy(checkpoint)
-    episodes = find_outcomes(trained, first_seed, env_flags, tries)
+    trained = TrainedPolicy.load(checkpoint)
+    episodes = find_outcomes(trained, first_seed, env_config, tries)
     fig, axes = plt.subplots(2, len(episodes), figsize=(5 * len(episodes), 5), sharex=True, squeeze=False)
     for column, episode in enumerate(episodes):
         t = np.arange(len(episode.force)) / env_config.fps
@@ -171,7 +134,7 @@ def plot_effort_traces(
         axes[1, column].set_ylabel("button force (N)")
         axes[1, column].set_xlabel("time (s)")
         axes[1, column].legend()
-    fig.suptitle(f"{trained[0].config.type} on torque_press")
+    fig.suptitle(f"{trained.policy.config.type} on torque_press")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -4,6 +4,7 @@ Layout of an output directory (`--output-dir`):
 
     demos/, demos_<obs>/    scripted demonstrations per observation setup (LeRobotDatasets)
     tokenizer/              the word-level prompt tokenizer of the π0 learners
+    smolvlm/                the small SmolVLM2 folder (config, processor, prompt tokenizer) of SmolVLA's
     train/<learner>/        `lerobot-train` output (checkpoints/last/pretrained_model)
     eval/<arm>/             `lerobot-eval` output, and `result.json`: the arm's per-episode successes
     logs/                   one log per command
@@ -11,9 +12,10 @@ Layout of an output directory (`--output-dir`):
 Resuming: an arm is finished when its `eval/<arm>/result.json` exists; that file is written atomically
 (a temporary file, then `os.replace`) after `lerobot-eval` returned, so an interrupted run leaves no
 half result. A learner is trained when its last checkpoint exists; the folder of an interrupted
-training (no checkpoint: `--save_freq` equals `--steps`) is removed and trained again. Demonstrations
-are written to `<folder>.incomplete` and renamed when complete. A failed command is reported in its
-arm's row and the run goes on with the other arms.
+training (no checkpoint: `--save_freq` equals `--steps`) is removed and trained again.
+`lerobot-torque-sim-demos` creates a demonstrations folder only when it is complete (and removes what
+an interrupted run left), so an existing one is finished. A failed command is reported in its arm's
+row and the run goes on with the other arms.
 """
 
 import json
@@ -21,8 +23,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +85,7 @@ class Results:
 
     rates: dict[str, SuccessRate] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    resumed: list[str] = field(default_factory=list)  # arms whose result an earlier run saved
 
 
 def write_json_atomically(path: Path, data: dict) -> None:
@@ -145,6 +150,9 @@ class StudyRun:
         (out / "logs").mkdir(parents=True, exist_ok=True)
         self.started = time.time()
         self._demos: dict[Backbone, Path] = {}
+        self._demos_lock = threading.Lock()  # parallel learners of a backbone share its demos
+        self._tokenizers: dict[Path, int] = {}  # tokenizer folder → its size, written this run
+        self._vlms: set[Path] = set()  # SmolVLM2 folders written or found this run
 
     def minutes(self) -> float:
         return (time.time() - self.started) / 60
@@ -154,25 +162,26 @@ class StudyRun:
 
     def demos(self, backbone: Backbone) -> Path:
         """This backbone's demonstrations (written once per observation setup)."""
+        with self._demos_lock:
+            return self._write_demos(backbone)
+
+    def _write_demos(self, backbone: Backbone) -> Path:
         if backbone in self._demos:
             return self._demos[backbone]
         root = self.out / self.preset.backbones[backbone].demos_name
         if not root.exists():
-            partial = root.with_name(root.name + ".incomplete")
-            shutil.rmtree(partial, ignore_errors=True)
             run(
                 [
                     str(BIN / "lerobot-torque-sim-demos"),
                     *env_flags(self.env_settings(backbone)),
                     f"--repo_id={DEMOS_REPO_ID}",
-                    f"--root={partial}",
+                    f"--root={root}",
                     f"--num_episodes={self.preset.demos}",
                     "--seed=0",
                     *self.preset.demo_flags,
                 ],
                 self.out / "logs" / f"{root.name}.log",
             )
-            partial.rename(root)
         written = sorted({*self._demos.values(), root})
         if len(written) > 1:
             check_same_demonstrations(written)
@@ -184,13 +193,27 @@ class StudyRun:
         from lerobot_torque.policies.pi0_torque.word_tokenizer import save_dataset_tokenizer
 
         path = self.out / "tokenizer"
-        size = save_dataset_tokenizer(demos, path)
+        with self._demos_lock:  # written once, while no training of this run reads it
+            if path not in self._tokenizers:
+                self._tokenizers[path] = save_dataset_tokenizer(demos, path)
+        size = self._tokenizers[path]
         prefix = "--policy.model_size.vocab_size="
         vocab = next((int(f.removeprefix(prefix)) for f in size_flags if f.startswith(prefix)), None)
         if vocab is not None and vocab < size:
             raise ValueError(
                 f"The prompt tokenizer has {size} tokens but {prefix}{vocab}; raise the vocabulary size."
             )
+        return path
+
+    def small_vlm(self, demos: Path, size: dict[str, int]) -> Path:
+        """The small SmolVLM2 folder of SmolVLA's learners, its tokenizer of the demonstrations' prompts."""
+        from lerobot_torque.policies.smolvla_torque.small_vlm import SmolVLMSize, save_dataset_smolvlm
+
+        path = self.out / "smolvlm"
+        with self._demos_lock:  # written once, while no training of this run reads it
+            if path not in self._vlms and not (path / "config.json").exists():
+                save_dataset_smolvlm(demos, path, SmolVLMSize(**size))
+            self._vlms.add(path)
         return path
 
     def checkpoint(self, learner: Learner) -> Path:
@@ -210,6 +233,8 @@ class StudyRun:
         tokenizer = (
             [f"--policy.tokenizer_name={self.tokenizer(demos, setup.size_flags)}"] if setup.tokenizer else []
         )
+        if setup.vlm_size is not None:
+            tokenizer.append(f"--policy.vlm_model_name={self.small_vlm(demos, setup.vlm_size)}")
         run(
             [
                 str(BIN / "lerobot-train"),
@@ -267,12 +292,8 @@ class StudyRun:
     def scripted_successes(self, policy: Scripted) -> list[bool]:
         """The effort-aware expert or the best fixed-depth (blind) script on the evaluation seeds."""
         from lerobot_torque.envs.configs import TorquePressEnvConfig
-        from lerobot_torque.envs.press_baselines import (
-            ExpertPolicy,
-            FixedDepthPolicy,
-            best_fixed_depth,
-            rollout,
-        )
+        from lerobot_torque.evaluation.press_baselines import ExpertPolicy, FixedDepthPolicy, best_fixed_depth
+        from lerobot_torque.evaluation.rollout import rollout
 
         config = TorquePressEnvConfig(**{"obs_type": "agent_pos", **self.preset.env})
         if policy is Scripted.EXPERT:
@@ -280,29 +301,62 @@ class StudyRun:
         else:
             scripted = FixedDepthPolicy(best_fixed_depth(config)[0])
         seeds = list(range(EVAL_SEED, EVAL_SEED + self.preset.eval_episodes))
-        return [bool(outcome["success"]) for outcome in rollout(config, seeds, scripted)]
+        return [episode.success for episode in rollout(config, seeds, scripted)]
 
-    def run_arms(self, on_result: Callable[[Results], None] | None = None) -> Results:
-        """Evaluate every arm of the study in order (training what it needs), printing progress.
+    def run_arms(self, on_result: Callable[[Results], None] | None = None, jobs: int = 1) -> Results:
+        """Evaluate every arm of the study (training what it needs), printing progress.
 
-        Failures are recorded and the next arm runs; `on_result` sees the results after every arm.
+        Arms are grouped by learner (a learner is trained once, then each of its arms is evaluated);
+        up to `jobs` groups run at once, each command single-threaded (`run`). Failures are recorded
+        and the other arms run; `on_result` sees the results, in the study's order, after every arm.
         """
-        arms, results = self.preset.study.arms, Results()
-        for index, arm in enumerate(arms, start=1):
-            finished = self.result_path(arm).exists()
-            try:
-                rate = self.evaluate(arm)
-            except (RuntimeError, ValueError) as error:
-                results.failed[arm.name] = str(error).splitlines()[0]
-                status = f"FAILED: {results.failed[arm.name]}"
-            else:
-                results.rates[arm.name] = rate
-                done = "skipped, result saved before" if finished else "done"
-                status = f"{rate.successes}/{rate.episodes} ({rate.percent:.0f} %), {done}"
-            print(f"[{index}/{len(arms)}, {self.minutes():.0f} min] {arm.name}: {status}", flush=True)
-            if on_result is not None:
-                on_result(results)
-        return results
+        arms = self.preset.study.arms
+        groups: dict[object, list[Arm]] = {}
+        for arm in arms:
+            groups.setdefault(arm.learner or arm.name, []).append(arm)
+        rates: dict[str, SuccessRate] = {}
+        failed: dict[str, str] = {}
+        resumed: set[str] = set()
+        report_lock = threading.Lock()
+
+        def ordered() -> Results:
+            return Results(
+                {arm.name: rates[arm.name] for arm in arms if arm.name in rates},
+                {arm.name: failed[arm.name] for arm in arms if arm.name in failed},
+                [arm.name for arm in arms if arm.name in resumed],
+            )
+
+        def run_group(group: list[Arm]) -> None:
+            for arm in group:
+                finished = self.result_path(arm).exists()
+                try:
+                    rate = self.evaluate(arm)
+                except (RuntimeError, ValueError) as error:
+                    rate, message = None, str(error).splitlines()[0]
+                with report_lock:
+                    if rate is None:
+                        failed[arm.name] = message
+                        status = f"FAILED: {message}"
+                    else:
+                        rates[arm.name] = rate
+                        if finished:
+                            resumed.add(arm.name)
+                        done = "skipped, result saved before" if finished else "done"
+                        status = f"{rate.successes}/{rate.episodes} ({rate.percent:.0f} %), {done}"
+                    count = len(rates) + len(failed)
+                    print(f"[{count}/{len(arms)}, {self.minutes():.0f} min] {arm.name}: {status}", flush=True)
+                    if on_result is not None:
+                        on_result(ordered())
+
+        # The longest groups first (a learner with its ablations), the quick scripted ones last.
+        def scripted_last_longest_first(group: list[Arm]) -> tuple[bool, int]:
+            return group[0].scripted is not None, -len(group)
+
+        longest_first = sorted(groups.values(), key=scripted_last_longest_first)
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for future in [pool.submit(run_group, group) for group in longest_first]:
+                future.result()
+        return ordered()
 
     def saved_results(self) -> Results:
         """The results of the arms finished so far, without running anything."""
@@ -310,4 +364,5 @@ class StudyRun:
         for arm in self.preset.study.arms:
             if self.result_path(arm).exists():
                 results.rates[arm.name] = read_result(self.result_path(arm), arm.label)
+                results.resumed.append(arm.name)
         return results

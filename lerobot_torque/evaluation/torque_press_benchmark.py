@@ -16,14 +16,18 @@ Presets (arms in `arms.py` and `design_space.py`, the runner in `runner.py`):
 - `pi0_quick` (≤ 30 min on 2 cores): the same comparison for π0 at a CPU size, π0 being pi0_torque
   with effort off (LeRobot's `pi0` has no size knobs; the two compute the same actions for the
   same weights when effort is off).
+- `smolvla_quick`: the same comparison for SmolVLA at a CPU size: LeRobot's own `smolvla` against
+  `smolvla_torque`, both reading a small SmolVLM2 folder written from the demonstrations' prompts.
 - `design_space` (≤ 3 h on 2 cores): every row of the paper's Tables 1, 3, 5, 9 and 10 that the README
   maps to flags, three training seeds for π0, the final model, act and act_torque.
 
 The leak check is the strongest no-effort learner we build with LeRobot's tools: the torque policy
-whose "effort" window reads the joint-position history (`--policy.torque.effort_source=state
---policy.torque.state_effort_suffix=.pos`), i.e. a 2 s state history and the same auxiliary head,
+whose "effort" window reads the joint-position history (`--policy.torque.history_signal=position`),
+i.e. a 2 s state history and the same auxiliary head,
 on joint-target increments. `benchmarks/torque_press_leak_check.py` adds MLP learners with previous
 commands (docs/torque_press.md).
+
+`--jobs` (default 2) trains and evaluates that many learners at once, each command on one thread.
 
 Every run resumes: finished arms (their `eval/<arm>/result.json`) are skipped, and `results.md` is
 rewritten after every arm, so an interrupted study keeps its partial results; `--report-only`
@@ -32,11 +36,13 @@ rewrites the report from the saved results without running anything.
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from lerobot_torque.evaluation.arms import ACT_STUDY, PI0_STUDY, Backbone, Report, Study
+from lerobot_torque.envs.rendering import default_to_egl_without_display
+from lerobot_torque.evaluation.arms import ACT_STUDY, PI0_STUDY, SMOLVLA_STUDY, Backbone, Report, Study
 from lerobot_torque.evaluation.design_space import DESIGN_SPACE_STUDY, comparison_json, comparison_markdown
 from lerobot_torque.evaluation.machine import machine_line
 from lerobot_torque.evaluation.runner import EVAL_SEED, Preset, Results, StudyRun
@@ -47,9 +53,13 @@ PRESETS = {
     "quick": Preset(ACT_STUDY, demos=60, train_steps={Backbone.ACT: 1500}, batch_size=32, eval_episodes=50),
     # The ACT benchmark whose table the README reports.
     "full": Preset(ACT_STUDY, demos=200, train_steps={Backbone.ACT: 5000}, batch_size=32, eval_episodes=100),
-    # π0 at a CPU size: 3 trainings of 2000 steps (≈ 4.6 min each at 0.14 s per step), 5 evaluations.
+    # π0 at a CPU size: 3 trainings of 2000 steps, 5 evaluations of 50 episodes.
     "pi0_quick": Preset(
         PI0_STUDY, demos=60, train_steps={Backbone.PI0: 2000}, batch_size=32, eval_episodes=50
+    ),
+    # SmolVLA at a CPU size: 3 trainings of 2000 steps, 5 evaluations (not yet timed).
+    "smolvla_quick": Preset(
+        SMOLVLA_STUDY, demos=60, train_steps={Backbone.SMOLVLA: 2000}, batch_size=32, eval_episodes=50
     ),
     # The paper's design space: 18 π0 and 6 ACT trainings, 26 evaluations.
     "design_space": Preset(
@@ -125,14 +135,25 @@ def verdicts(rates: dict[str, SuccessRate], study: Study) -> list[str]:
     return lines
 
 
+def run_time(run: StudyRun, results: Results) -> str:
+    """This run's minutes, saying which results an earlier run (its own log has its time) saved."""
+    earlier = len(results.resumed)
+    if not earlier:
+        return f"{run.minutes():.0f} min"
+    if earlier == len(results.rates):
+        return "rewritten from the saved results of earlier runs (their time is in their logs)"
+    new = len(results.rates) - earlier
+    return f"{run.minutes():.0f} min for {new} arms, {earlier} arms saved by earlier runs"
+
+
 def report(preset_name: str, run: StudyRun, results: Results, plots: bool) -> str:
     """Write `results.md` and `results.json` (and the plots); return the report's text."""
     preset, out = run.preset, run.out
     study = preset.study
     header = (
-        f"torque_press benchmark, preset `{preset_name}` ({preset.describe()}), {run.minutes():.0f} min\n"
-        f"{machine_line()}"
+        f"torque_press benchmark, preset `{preset_name}` ({preset.describe()}), {run_time(run, results)}\n"
     )
+    header += machine_line()
     rates = results.rates
     data = {
         "preset": preset_name,
@@ -192,9 +213,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--preset", choices=list(PRESETS), default="quick")
     parser.add_argument("--output-dir", type=Path, help="default: results/torque_press_<preset>")
     parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="learners trained and evaluated at once, one thread each (default: 2, or 1 on one core)",
+    )
+    parser.add_argument(
         "--report-only", action="store_true", help="rewrite results.md/json and the plots from saved results"
     )
     args = parser.parse_args(argv)
+    default_to_egl_without_display()  # the plots roll the torque policy out in this process
     preset = PRESETS[args.preset]
     out = args.output_dir or Path("results") / f"torque_press_{args.preset}"
     run = StudyRun(preset, out)
@@ -205,7 +233,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.report_only:
         results = run.saved_results()
     else:
-        results = run.run_arms(on_result=lambda partial: report(args.preset, run, partial, plots=False))
+        results = run.run_arms(
+            on_result=lambda partial: report(args.preset, run, partial, plots=False), jobs=args.jobs
+        )
     print(report(args.preset, run, results, plots=True))
     print(f"\nResults: {out / 'results.md'}, {out / 'results.json'}; plots: {out / 'success.png'}")
     if results.failed:

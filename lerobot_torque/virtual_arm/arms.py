@@ -42,6 +42,7 @@ def so_arm(name: str) -> ArmParts:
     return ArmParts(
         name=name,
         model=model,
+        build_model=so101_arm.build_model,
         servos=servos,
         ranges=ranges,
         home=so101_arm.HOME,
@@ -78,6 +79,7 @@ def interbotix_arm(name: str) -> ArmParts:
     return ArmParts(
         name=name,
         model=model,
+        build_model=viperx_arm.build_model,
         servos=servos,
         ranges={names(j): r for j, r in viperx_arm.joint_ranges(model).items()},
         home={names(j): a for j, a in viperx_arm.HOME.items()},
@@ -99,18 +101,9 @@ ARMS: dict[str, Callable[[str], ArmParts]] = {
     "viperx_follower": interbotix_arm,
     "widowx_leader": interbotix_arm,
 }
-MODELS = {"so": "lerobot_torque.virtual_arm.so101_arm", "viperx": "lerobot_torque.virtual_arm.viperx_arm"}
 
 
 def make_arm_parts(name: str) -> ArmParts:
     if name not in ARMS:
         raise ValueError(f"Unknown virtual arm '{name}'. Choose one of {sorted(ARMS)}.")
     return ARMS[name](name)
-
-
-def make_arm_model(name: str):
-    """Only the compiled MuJoCo model of arm `name` (for the camera's render process)."""
-    import importlib
-
-    family = "so" if name.startswith("so") else "viperx"
-    return importlib.import_module(MODELS[family]).build_model()

@@ -15,7 +15,10 @@ import logging
 import multiprocessing as mp
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from lerobot_torque.envs.rendering import default_to_egl_without_display
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +51,22 @@ class CameraSettings:
 
 
 class CameraPublisher:
-    """Renders the arm named `arm` (see `arms.py`) with the angles given to `update`, until `stop()`."""
+    """Renders the model `build_model()` compiles with the angles given to `update`, until `stop()`.
 
-    def __init__(self, arm: str, nq: int, settings: CameraSettings):
+    `build_model` runs in the render process: a module-level function (a spawned process receives it
+    by name), such as `so101_arm.build_model`.
+    """
+
+    def __init__(self, build_model: Callable[[], object], nq: int, settings: CameraSettings):
         context = mp.get_context("spawn")
         self.settings = settings
         self._qpos = context.Array("d", nq, lock=False)
         self._ready = context.Event()
         self._errors = context.Queue()
         self._process = context.Process(
-            target=_publish, args=(arm, settings, self._qpos, self._ready, self._errors), daemon=True
+            target=_publish,
+            args=(build_model, settings, self._qpos, self._ready, self._errors),
+            daemon=True,
         )
 
     def update(self, qpos) -> None:
@@ -80,19 +89,16 @@ class CameraPublisher:
         self._process.join(timeout=5)
 
 
-def _publish(arm: str, settings: CameraSettings, qpos, ready, errors) -> None:
+def _publish(build_model: Callable[[], object], settings: CameraSettings, qpos, ready, errors) -> None:
     """The render process: build the arm's model, render `qpos` at `fps`, publish JPEGs."""
     try:
         os.nice(RENDER_NICENESS)
-        if "MUJOCO_GL" not in os.environ and not os.environ.get("DISPLAY"):
-            os.environ["MUJOCO_GL"] = "egl"  # headless: MuJoCo's default (GLFW) needs a display
+        default_to_egl_without_display()
         import cv2
         import mujoco
         import zmq
 
-        from lerobot_torque.virtual_arm.arms import make_arm_model
-
-        model = make_arm_model(arm)
+        model = build_model()
         socket = zmq.Context.instance().socket(zmq.PUB)
         socket.bind(f"tcp://{settings.host}:{settings.port}")
         renderer = mujoco.Renderer(model, settings.height, settings.width)

@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,8 @@ class ArmParts:
 
     name: str  # the arm's name in `arms.ARMS`
     model: object  # compiled MuJoCo model
+    build_model: Callable[[], object]  # a module-level function compiling `model` (the camera's
+    # render process builds its own, and a spawned process receives functions by name)
     servos: list[ServoSpec]
     ranges: dict[str, JointRange]  # joint → range (rad)
     home: dict[str, float]
@@ -76,7 +79,7 @@ class VirtualArm:
         self.camera = None
         if camera_port is not None:
             settings = CameraSettings(port=camera_port, view=parts.camera_view)
-            self.camera = CameraPublisher(parts.name, parts.model.nq, settings)
+            self.camera = CameraPublisher(parts.build_model, parts.model.nq, settings)
             self.camera.update(self.sim.data.qpos)
         self._stop = threading.Event()
         self._physics = threading.Thread(target=self._run_physics, name="virtual-arm physics", daemon=True)

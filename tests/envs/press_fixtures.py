@@ -3,8 +3,8 @@
 import numpy as np
 
 from lerobot_torque.envs.configs import TorquePressEnvConfig
-from lerobot_torque.envs.press_expert import PressExpert
-from lerobot_torque.envs.torque_press import TorquePressEnv
+from lerobot_torque.envs.torque_press.env import TorquePressEnv
+from lerobot_torque.envs.torque_press.expert import PressExpert
 
 IMAGE = 32  # camera pixels per side
 SHORT_EPISODE = 20  # control steps, when the expert need not finish

@@ -7,9 +7,10 @@ from lerobot.envs.configs import EnvConfig
 from lerobot.envs.utils import preprocess_observation
 
 from lerobot_torque.constants import OBS_EFFORT
-from lerobot_torque.envs.aloha_torque import EFFORT_ACTUATORS, AlohaInsertionTorqueEnv
+from lerobot_torque.envs.aloha_insertion.demos import AlohaDemoExpert
+from lerobot_torque.envs.aloha_insertion.env import AlohaInsertionTorqueEnv
+from lerobot_torque.envs.aloha_insertion.model import EFFORT_ACTUATORS
 from lerobot_torque.envs.configs import AlohaInsertionTorqueEnvConfig
-from lerobot_torque.envs.scripted import AlohaDemoExpert
 
 EXPERT_SEEDS = (100, 101, 102)  # the expert's success is asserted on these
 SHORT = 10

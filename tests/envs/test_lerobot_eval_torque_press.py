@@ -15,9 +15,10 @@ from lerobot.policies.factory import make_pre_post_processors
 from lerobot.scripts.lerobot_eval import rollout
 
 from lerobot_torque.constants import OBS_EFFORT
-from lerobot_torque.envs.demos import SimDemosConfig, write_demos
-from lerobot_torque.evaluation.plots import load_trained_policy, plot_effort_traces
-from lerobot_torque.evaluation.plots import rollout as replay_episode
+from lerobot_torque.datasets.sim_demos import SimDemosConfig, write_demos
+from lerobot_torque.evaluation.plots import plot_effort_traces
+from lerobot_torque.evaluation.rollout import TrainedPolicy
+from lerobot_torque.evaluation.rollout import rollout as replay_episodes
 from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePolicy
 from tests.envs.press_fixtures import IMAGE, SHORT_EPISODE, make_config
 from tests.fake_hub import publish_paligemma_tokenizer
@@ -26,6 +27,12 @@ from tests.tiny import lerobot_train_args
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
+CAMERA_ENV = {  # short torque_press episodes seen by a 32×32 camera, effort every step
+    "obs_type": "pixels_agent_pos",
+    "observation_height": IMAGE,
+    "observation_width": IMAGE,
+    "episode_length": SHORT_EPISODE,
+}
 ENV_ARGS = [
     "--env.type=torque_press",
     f"--env.observation_height={IMAGE}",
@@ -43,20 +50,19 @@ def run(command: str, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
-@pytest.fixture(scope="module")
-def press_demos(tmp_path_factory) -> Path:
-    """Two scripted torque_press episodes with a camera, written by the demo writer."""
-    env = make_config(
-        obs_type="pixels_agent_pos",
-        observation_height=IMAGE,
-        observation_width=IMAGE,
-        episode_length=SHORT_EPISODE,
-    )
-    root = tmp_path_factory.mktemp("press_demos") / "press"
+def write_press_demos(root: Path) -> Path:
+    """Two short scripted torque_press episodes with the camera, effort in `observation.effort`."""
+    env = make_config(**CAMERA_ENV)
     dataset, _ = write_demos(
         SimDemosConfig(env=env, repo_id="local/press", root=str(root), num_episodes=2, keep_failed=True)
     )
     return Path(dataset.root)
+
+
+@pytest.fixture(scope="module")
+def press_demos(tmp_path_factory) -> Path:
+    """The scripted episodes act_torque and pi0_torque are trained on."""
+    return write_press_demos(tmp_path_factory.mktemp("press_demos") / "press")
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +111,7 @@ def test_effort_reaches_the_policy_history_at_every_step(checkpoint):
     """LeRobot's own `rollout` with the env's observations: one effort frame pushed per control step."""
     policy = ACTTorquePolicy.from_pretrained(checkpoint)
     preprocessor, postprocessor = make_pre_post_processors(policy.config, pretrained_path=str(checkpoint))
-    env_config = make_config(
-        obs_type="pixels_agent_pos",
-        observation_height=IMAGE,
-        observation_width=IMAGE,
-        episode_length=SHORT_EPISODE,
-    )
+    env_config = make_config(**CAMERA_ENV)
     env_pre, env_post = make_env_pre_post_processors(env_config, policy.config)
     vector_env = make_env(env_config, n_envs=2)["torque_press"][0]
 
@@ -155,16 +156,10 @@ def test_effort_reaches_the_policy_history_at_every_step(checkpoint):
 
 def test_effort_trace_plot_replays_the_policy_with_the_envs_effort(checkpoint, tmp_path):
     """The benchmark's trace plot: closed-loop episodes, reproducible per seed, effort of every step."""
-    env_flags = {
-        "obs_type": "pixels_agent_pos",
-        "observation_height": IMAGE,
-        "observation_width": IMAGE,
-        "episode_length": SHORT_EPISODE,
-    }
-    trained = load_trained_policy(checkpoint)
-    first, again = (replay_episode(trained, seed=3, env_flags=env_flags) for _ in range(2))
+    trained = TrainedPolicy.load(checkpoint)
+    [first], [again] = (replay_episodes(make_config(**CAMERA_ENV), [3], trained) for _ in range(2))
     assert first.effort.shape == (SHORT_EPISODE, 2) and first.force.shape == (SHORT_EPISODE,)
     assert np.isfinite(first.effort).all() and np.abs(first.effort).max() > 0
     np.testing.assert_array_equal(first.effort, again.effort)
-    plot_effort_traces(checkpoint, tmp_path / "traces.png", first_seed=3, env_flags=env_flags, tries=2)
+    plot_effort_traces(checkpoint, tmp_path / "traces.png", first_seed=3, env_flags=CAMERA_ENV, tries=2)
     assert (tmp_path / "traces.png").stat().st_size > 10_000

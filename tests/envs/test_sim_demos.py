@@ -8,7 +8,7 @@ import pytest
 from lerobot.envs.configs import AlohaEnv
 
 from lerobot_torque.constants import OBS_EFFORT
-from lerobot_torque.envs.demos import SimDemosConfig, write_demos
+from lerobot_torque.datasets.sim_demos import SimDemosConfig, write_demos
 from tests.envs.press_fixtures import IMAGE, SHORT_EPISODE, make_config
 
 EPISODES = 2
@@ -48,7 +48,7 @@ def test_dataset_has_the_keys_and_shapes_the_env_gives_the_policy(demos):
 
 def test_dataset_stores_what_the_env_observed_for_each_seed(demos):
     config, dataset, seeds = demos
-    from lerobot_torque.envs.torque_press import TorquePressEnv
+    from lerobot_torque.envs.torque_press.env import TorquePressEnv
 
     observation, _ = TorquePressEnv(config.env).reset(seed=seeds[1])
     first = dataset[SHORT_EPISODE]  # the second episode's first frame

@@ -1,8 +1,10 @@
 """Record → train → deploy with LeRobot's unchanged commands on a virtual SO-101 follower and leader.
 
 Everything crosses the real boundaries: `lerobot-record`, `lerobot-train` and `lerobot-rollout`
-run as subprocesses; the robot talks through LeRobot's Feetech bus and the Feetech SDK to a
-pseudo-terminal served by `lerobot-torque-virtual-arm` (another subprocess) that simulates the arm.
+run as subprocesses, for act_torque and for smolvla_torque fine-tuned from `lerobot/smolvla_base`
+(a tiny local stand-in in the Hub cache, tests/fake_hub.py); the robot talks through LeRobot's
+Feetech bus and the Feetech SDK to a pseudo-terminal served by `lerobot-torque-virtual-arm`
+(another subprocess) that simulates the arm.
 """
 
 import numpy as np
@@ -17,7 +19,8 @@ from lerobot.utils.constants import OBS_STATE
 
 from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePolicy
 from lerobot_torque.virtual_arm.trace import read_trace
-from tests.tiny import TINY_ACT_CLI
+from tests.fake_hub import publish_smolvla_base
+from tests.tiny import TINY_ACT_CLI, TINY_SMOLVLA_CLI
 from tests.virtual_arm.virtual_arms import lerobot, virtual_arm
 
 pytestmark = pytest.mark.slow
@@ -92,27 +95,39 @@ def recorded(workdir):
     return LeRobotDataset("local/virtual_press", root=workdir / "dataset")
 
 
-@pytest.fixture(scope="module")
-def trained(recorded, workdir):
-    output = workdir / "train"
+def train_on_recording(recorded, output, steps: int, batch_size: int, *policy_args: str):
+    """`lerobot-train` on the recording with a 4-frame effort history every 2 frames; its checkpoint."""
     lerobot(
         "lerobot-train",
-        "--policy.type=act_torque",
+        *policy_args,
         "--dataset.repo_id=local/virtual_press",
         f"--dataset.root={recorded.root}",
         f"--output_dir={output}",
-        "--steps=20",
-        "--batch_size=8",
+        f"--steps={steps}",
+        f"--batch_size={batch_size}",
         "--num_workers=0",
-        "--save_freq=20",
+        f"--save_freq={steps}",
         "--seed=1",
         "--policy.push_to_hub=false",
         "--wandb.enable=false",
-        *TINY_ACT_CLI,
         "--policy.torque.history_length=4",
         "--policy.torque.history_stride=2",
     )
     return output / "checkpoints" / "last" / "pretrained_model"
+
+
+@pytest.fixture(scope="module")
+def trained(recorded, workdir):
+    return train_on_recording(recorded, workdir / "train", 20, 8, "--policy.type=act_torque", *TINY_ACT_CLI)
+
+
+@pytest.fixture(scope="module")
+def trained_smolvla(recorded, workdir):
+    """smolvla_torque fine-tuned 2 steps from `lerobot/smolvla_base` on the recording (camera, effort)."""
+    base = f"--policy.pretrained_path={publish_smolvla_base()}"
+    return train_on_recording(
+        recorded, workdir / "train_smolvla", 2, 2, "--policy.type=smolvla_torque", base, *TINY_SMOLVLA_CLI
+    )
 
 
 def rollout(workdir, policy, name: str, *arm_args: str):
@@ -233,3 +248,13 @@ def test_zeroed_effort_reaches_the_policy_and_changes_its_actions(rollouts, trai
     effort = [names.index(f"{m}.effort") for m in MOTORS]
     frame[OBS_STATE][effort] = state_columns(live, ".effort")[0]
     assert np.abs(first_action(frame) - zeroed.hf_dataset[0]["action"].numpy()).max() > 1e-3
+
+
+def test_smolvla_torque_rolls_out_on_the_arm_with_the_effort_its_bus_reports(trained_smolvla, workdir):
+    dataset, trace = rollout(workdir, trained_smolvla, "smolvla_torque")
+    assert dataset.meta.features["observation.state"]["names"][-6:] == [f"{m}.effort" for m in MOTORS]
+    recorded = [tuple(int(v) for v in row) for row in state_columns(dataset, ".effort")]
+    assert len(recorded) >= FPS * ROLLOUT_S // 2
+    assert set(recorded) <= set(reported_loads(trace))
+    goals = [line for line in trace if line["op"] == "sync_write" and line["address"] == GOAL_POSITION]
+    assert len(goals) >= len(dataset)

@@ -35,4 +35,3 @@ class ACTTorqueConfig(TorquePolicyConfigMixin, ACTConfig):
                 "effort_in_vae_encoder needs the effort input and ACT's VAE: set "
                 "--policy.torque.use_effort_input=true and --policy.use_vae=true, or drop it."
             )
-        self.install_dataset_windows()

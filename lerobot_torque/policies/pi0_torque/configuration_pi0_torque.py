@@ -1,35 +1,24 @@
 """`pi0_torque`: LeRobot's π0 with the paper's whole torque design space (paper §4-5)."""
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from lerobot.configs import PreTrainedConfig
 from lerobot.policies.pi0.configuration_pi0 import PI0Config
 
 from lerobot_torque.policies.pi0_torque.model_size import PI0ModelSize
-from lerobot_torque.policies.torque import HistoryMode, TorqueConfig, TorquePolicyConfigMixin
+from lerobot_torque.policies.torque import TorqueConfig
+from lerobot_torque.policies.torque.configuration_vla import (
+    EffortPlacement,
+    FutureEffortPlacement,
+    VLATorqueConfigMixin,
+)
 
 PALIGEMMA_TOKENIZER = "google/paligemma-3b-pt-224"  # hard-coded in lerobot/policies/pi0/processor_pi0.py
 
 
-class EffortPlacement(StrEnum):
-    """Where the effort enters π0 (paper §4.1, Figure 2, Table 1)."""
-
-    ENCODER = "encoder"  # "Enc": one adapter token appended to the VLM prefix (width of the VLM)
-    DECODER_PRE = "decoder_pre"  # "DePre": effort written into the zero-padded dims of the 32-d state
-    DECODER_POST = "decoder_post"  # "DePost": adapter token before the state token in the action expert
-
-
-class FutureEffortPlacement(StrEnum):
-    """Where predicted future effort lives in the flow vector (paper §5, appendix A.5)."""
-
-    WIDEN = "widen"  # the paper: action in/out projections widened by the effort dims
-    PADDING = "padding"  # in π0's unused padded action dims; keeps pi0_base's weight shapes
-
-
 @PreTrainedConfig.register_subclass("pi0_torque")
 @dataclass
-class PI0TorqueConfig(TorquePolicyConfigMixin, PI0Config):
+class PI0TorqueConfig(VLATorqueConfigMixin, PI0Config):
     """π0 (all of `PI0Config`'s fields and defaults, i.e. `pi0_base`) plus joint effort.
 
     The paper's final model ("π0+obs+obj", §6.2) is the default: the effort history as one
@@ -55,25 +44,3 @@ class PI0TorqueConfig(TorquePolicyConfigMixin, PI0Config):
     future_effort_placement: FutureEffortPlacement = FutureEffortPlacement.WIDEN
     tokenizer_name: str = PALIGEMMA_TOKENIZER
     model_size: PI0ModelSize = field(default_factory=PI0ModelSize)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.effort_placement = EffortPlacement(self.effort_placement)
-        self.future_effort_placement = FutureEffortPlacement(self.future_effort_placement)
-        decoder_pre = self.effort_placement is EffortPlacement.DECODER_PRE and self.torque.use_effort_input
-        if decoder_pre and self.torque.history_mode is not HistoryMode.CURRENT:
-            raise NotImplementedError(
-                "effort_placement=decoder_pre writes the current effort frame into the padded state "
-                "(paper §4.1); a history does not fit there. Use --policy.torque.history_mode=current, "
-                "or effort_placement=decoder_post / encoder for a history."
-            )
-        self.install_dataset_windows()
-
-    @property
-    def effort_token_width_is_vlm(self) -> bool:
-        """Encoder tokens live in the VLM (width 2048 in pi0_base), decoder tokens in the expert."""
-        return self.effort_placement is EffortPlacement.ENCODER
-
-    @property
-    def uses_effort_tokens(self) -> bool:
-        return self.torque.use_effort_input and self.effort_placement is not EffortPlacement.DECODER_PRE

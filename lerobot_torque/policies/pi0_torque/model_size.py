@@ -16,6 +16,7 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import ModuleType
 
 import torch
 from torch import nn
@@ -111,22 +112,62 @@ class SizedPaliGemmaWithExpert(PaliGemmaWithExpertModel):
         self._set_requires_grad()
 
 
+def sized_stacks(config) -> dict[str, object]:
+    """`get_gemma_config` and `PaliGemmaWithExpertModel` for LeRobot's `PI0Pytorch.__init__` (or
+    `PI05Pytorch.__init__`), to bind with `lerobot_init`: the two stacks at `config.model_size`.
+
+    LeRobot asks for the VLM's config, then the expert's; the variants may have the same name.
+    Raises a ValueError for non-square images, which PaliGemma's vision tower cannot take.
+    """
+    if config.image_resolution[0] != config.image_resolution[1]:
+        raise ValueError(
+            f"PaliGemma expects square images, got image_resolution={config.image_resolution}. Set "
+            "--policy.image_resolution to one size twice, e.g. '[224, 224]'."
+        )
+    size, vlm_variant, expert_variant = (
+        config.model_size,
+        config.paligemma_variant,
+        config.action_expert_variant,
+    )
+    vlm, expert = size.gemma_configs(vlm_variant, expert_variant)
+    asked = iter([(vlm_variant, vlm), (expert_variant, expert)])
+
+    def sized_gemma_config(variant: str) -> GemmaConfig:
+        expected, config = next(asked, (None, None))
+        if variant != expected:
+            raise RuntimeError(
+                f"LeRobot's π0 asked for the Gemma config of {variant!r}, expected {expected!r} (the "
+                "VLM's, then the action expert's): update lerobot_torque/policies/pi0_torque/model_size.py."
+            )
+        return config
+
+    return {
+        "get_gemma_config": sized_gemma_config,
+        "PaliGemmaWithExpertModel": functools.partial(SizedPaliGemmaWithExpert, size=size),
+    }
+
+
 @contextmanager
 def lerobot_pi0_at_size(
-    size: PI0ModelSize, vlm_variant: str = "gemma_2b", expert_variant: str = "gemma_300m"
+    size: PI0ModelSize,
+    vlm_variant: str = "gemma_2b",
+    expert_variant: str = "gemma_300m",
+    module: ModuleType = modeling_pi0,
 ) -> Iterator[None]:
-    """Inside the block, LeRobot's own `PI0Policy` builds at `size`.
+    """Inside the block, LeRobot's `PI0Policy` (`PI05Policy` with `module=modeling_pi05`) builds at `size`.
 
-    For side-by-side baselines (benchmarks/) and plain-π0 test checkpoints: it swaps the two
-    module-level builders `PI0Pytorch.__init__` calls, and restores them on exit.
+    For side-by-side baselines (benchmarks/) and plain-π0/π0.5 test checkpoints: it swaps the two
+    module-level builders `PI0Pytorch.__init__` (`PI05Pytorch.__init__`) calls, and restores them on
+    exit. lerobot/policies/pi05/modeling_pi05.py's `PaliGemmaWithExpertModel` is a copy of π0's (same
+    layers, same forward), so the sized π0 class stands in for it.
     """
     if vlm_variant == expert_variant:
         raise ValueError("The two π0 stacks need different variant names to be sized apart.")
     vlm, expert = size.gemma_configs(vlm_variant, expert_variant)
-    originals = modeling_pi0.get_gemma_config, modeling_pi0.PaliGemmaWithExpertModel
-    modeling_pi0.get_gemma_config = {vlm_variant: vlm, expert_variant: expert}.__getitem__
-    modeling_pi0.PaliGemmaWithExpertModel = functools.partial(SizedPaliGemmaWithExpert, size=size)
+    originals = module.get_gemma_config, module.PaliGemmaWithExpertModel
+    module.get_gemma_config = {vlm_variant: vlm, expert_variant: expert}.__getitem__
+    module.PaliGemmaWithExpertModel = functools.partial(SizedPaliGemmaWithExpert, size=size)
     try:
         yield
     finally:
-        modeling_pi0.get_gemma_config, modeling_pi0.PaliGemmaWithExpertModel = originals
+        module.get_gemma_config, module.PaliGemmaWithExpertModel = originals

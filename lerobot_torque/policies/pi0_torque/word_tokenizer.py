@@ -30,19 +30,27 @@ def words_of(texts: Iterable[str]) -> list[str]:
     return list(words)
 
 
-def save_word_tokenizer(words: Iterable[str], path: Path) -> int:
-    """Write a word-level tokenizer of `words` (after the special tokens) to `path`; its vocabulary size."""
+def save_word_tokenizer(
+    words: Iterable[str], path: Path, *, extra_special_tokens: dict[str, str] | None = None
+) -> int:
+    """Write a word-level tokenizer of `words` (after the special tokens) to `path`; its vocabulary size.
+
+    `extra_special_tokens` (attribute name → token, e.g. SmolVLM's `image_token` → `<image>`) come
+    right after the four special tokens; the loaded tokenizer has `<name>` and `<name>_id` attributes.
+    """
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
+    extra = extra_special_tokens or {}
     vocab: dict[str, int] = {}
-    for token in (*SPECIAL_TOKENS, *words):
+    for token in (*SPECIAL_TOKENS, *extra.values(), *words):
         vocab.setdefault(token, len(vocab))
     tokenizer = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
     pad, eos, bos, unk = SPECIAL_TOKENS
+    special = {"extra_special_tokens": extra} if extra else {}
     PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, pad_token=pad, eos_token=eos, bos_token=bos, unk_token=unk
+        tokenizer_object=tokenizer, pad_token=pad, eos_token=eos, bos_token=bos, unk_token=unk, **special
     ).save_pretrained(path)
     return len(vocab)
 

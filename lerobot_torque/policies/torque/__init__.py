@@ -1,6 +1,7 @@
 """The torque module every torque policy shares: config, effort windows, adapter and loss.
 
-Policy folders (`act_torque`, `pi0_torque`) only wire it in.
+Policy folders (`act_torque`, `pi0_torque`, `pi05_torque`, `smolvla_torque`) only wire it in;
+`vla.py` holds what the three VLA ports share.
 """
 
 from lerobot_torque.policies.torque.configuration_torque import (
@@ -11,7 +12,8 @@ from lerobot_torque.policies.torque.configuration_torque import (
     TorqueConfig,
     TorquePolicyConfigMixin,
 )
-from lerobot_torque.policies.torque.effort_layout import EffortLayout
+from lerobot_torque.policies.torque.effort_layout import EffortLayout, HistorySignal
+from lerobot_torque.policies.torque.live_effort_check import OODEffortResponse
 
 __all__ = [
     "Aggregator",
@@ -19,6 +21,8 @@ __all__ = [
     "EffortLayout",
     "EffortSource",
     "HistoryMode",
+    "HistorySignal",
+    "OODEffortResponse",
     "TorqueConfig",
     "TorquePolicyConfigMixin",
 ]

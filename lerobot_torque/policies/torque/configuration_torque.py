@@ -23,10 +23,19 @@ from enum import StrEnum
 from lerobot.configs import FeatureType, PolicyFeature
 from lerobot.utils.constants import OBS_STATE
 
-from lerobot_torque.constants import EFFORT_SUFFIX, OBS_EFFORT
-from lerobot_torque.policies.torque.effort_layout import EffortLayout, EffortSource, resolve_effort_layout
+from lerobot_torque.config_checks import check_number, parse_choice
+from lerobot_torque.constants import EFFORT_SUFFIX, OBS_EFFORT, POSITION_SUFFIX
+from lerobot_torque.policies.torque.effort_layout import (
+    EffortLayout,
+    EffortSource,
+    HistorySignal,
+    resolve_effort_layout,
+)
+from lerobot_torque.policies.torque.live_effort_check import OODEffortResponse
 
 logger = logging.getLogger(__name__)
+
+FLAG = "--policy.torque."  # how users set these fields (lerobot-train, lerobot-eval, lerobot-rollout)
 
 
 class HistoryMode(StrEnum):
@@ -79,9 +88,22 @@ class TorqueConfig:
         effort_source: `auto`, `feature` (`observation.effort`) or `state` (`*.effort` names inside
             `observation.state`). The resolved layout is recorded in `layout` (this port).
         state_effort_suffix: Suffix of the state names read as effort in the `state` layout. Default
-            `.effort`; `.effort_ext` selects the external effort of our robots (paper A.2).
+            `.effort`; `.effort_ext` selects the external effort of our robots (paper A.2). The entries
+            read are left out of the state input, as is every `*.effort` / `*.effort_ext` entry.
+        history_signal: `effort` (default), or `position`: the window reads the joint positions of
+            `observation.state` (`*.pos`, which stay in the state input too) and no effort reaches the
+            policy, a learner with the same history and auxiliary head and no effort (the benchmark's
+            leak check, this port).
         effort_ablation: Eval-time switch `none` / `zero` / `shuffle` (this port; guards against the
             modality neglect reported for force-aware policies).
+        ood_effort_z: Inference: |normalised effort| (a z-score under MEAN_STD) beyond which a live frame
+            counts as far outside the training distribution. Default 20 (this port: a 1000× unit
+            mistake gives z ≈ 3850, contact in our simulated demonstrations at most 7.5).
+        ood_effort_steps: Consecutive control steps beyond `ood_effort_z` (any joint) that trigger
+            `ood_effort_response`. Default 10 (this port: 0.2-0.4 s at 50-25 fps; demonstration contact
+            stays beyond z = 5 for at most 2 steps).
+        ood_effort_response: `warn` once (default: the run continues as before, the mistake shows),
+            `error` (stop) or `clip` (clamp every frame to ±ood_effort_z) (this port).
         layout: Where effort was found in the training data: key, names and the recorded state names.
             Filled in from the dataset and saved with the policy; do not set by hand.
     """
@@ -96,20 +118,47 @@ class TorqueConfig:
     future_loss_weight: float | None = None
     effort_source: EffortSource = EffortSource.AUTO
     state_effort_suffix: str = EFFORT_SUFFIX
+    history_signal: HistorySignal = HistorySignal.EFFORT
     effort_ablation: EffortAblation = EffortAblation.NONE
+    ood_effort_z: float = 20.0
+    ood_effort_steps: int = 10
+    ood_effort_response: OODEffortResponse = OODEffortResponse.WARN
     layout: EffortLayout | None = None
 
     def __post_init__(self) -> None:
-        self.history_mode = HistoryMode(self.history_mode)
-        self.aggregator = Aggregator(self.aggregator)
-        self.effort_source = EffortSource(self.effort_source)
-        self.effort_ablation = EffortAblation(self.effort_ablation)
+        self.history_mode = parse_choice(HistoryMode, self.history_mode, f"{FLAG}history_mode")
+        self.aggregator = parse_choice(Aggregator, self.aggregator, f"{FLAG}aggregator")
+        self.effort_source = parse_choice(EffortSource, self.effort_source, f"{FLAG}effort_source")
+        self.history_signal = parse_choice(HistorySignal, self.history_signal, f"{FLAG}history_signal")
+        if self.state_effort_suffix.endswith(POSITION_SUFFIX):  # how the position history was asked for
+            logger.warning(
+                "%sstate_effort_suffix=%s names joint positions: read as %shistory_signal=position "
+                "(the positions stay in the state input), the setting for a joint-position history.",
+                FLAG,
+                self.state_effort_suffix,
+                FLAG,
+            )
+            self.history_signal, self.state_effort_suffix = HistorySignal.POSITION, EFFORT_SUFFIX
+        if self.history_signal is HistorySignal.POSITION and self.effort_source is EffortSource.FEATURE:
+            raise ValueError(
+                f"{FLAG}history_signal=position reads the joint positions of observation.state, not a "
+                f"feature: drop {FLAG}effort_source=feature (or set it to auto or state)."
+            )
+        self.effort_ablation = parse_choice(EffortAblation, self.effort_ablation, f"{FLAG}effort_ablation")
+        self.ood_effort_response = parse_choice(
+            OODEffortResponse, self.ood_effort_response, f"{FLAG}ood_effort_response"
+        )
+        check_number(f"{FLAG}ood_effort_z", self.ood_effort_z, gt=0)
+        if self.ood_effort_steps < 1:
+            raise ValueError(f"{FLAG}ood_effort_steps={self.ood_effort_steps} must be >= 1 step.")
         if self.history_length < 1:
-            raise ValueError(f"torque.history_length must be >= 1, got {self.history_length}.")
-        if self.history_span_s <= 0:
-            raise ValueError(f"torque.history_span_s must be > 0 seconds, got {self.history_span_s}.")
+            raise ValueError(f"{FLAG}history_length={self.history_length} must be >= 1 frame.")
+        check_number(f"{FLAG}history_span_s", self.history_span_s, gt=0)
         if self.history_stride is not None and self.history_stride < 1:
-            raise ValueError(f"torque.history_stride must be >= 1 frame, got {self.history_stride}.")
+            raise ValueError(
+                f"{FLAG}history_stride={self.history_stride} must be >= 1 frame, or null to derive it "
+                "from history_span_s."
+            )
         if self.history_mode is HistoryMode.PER_FRAME and self.aggregator is not Aggregator.MLP:
             raise ValueError(
                 f"torque.aggregator={self.aggregator.value} summarises the history into one token, but "
@@ -118,8 +167,12 @@ class TorqueConfig:
             )
         if self.future_loss_weight is None:
             self.future_loss_weight = 0.1 if self.use_effort_input else 1.0
-        if self.future_loss_weight < 0:
-            raise ValueError(f"torque.future_loss_weight (β) must be >= 0, got {self.future_loss_weight}.")
+        check_number(
+            f"{FLAG}future_loss_weight",
+            self.future_loss_weight,
+            ge=0,
+            fix="It is β in L = L_action + β·L_effort; null gives the paper's 0.1 (1 without effort input).",
+        )
 
     @property
     def enabled(self) -> bool:
@@ -166,15 +219,23 @@ class TorqueConfig:
         """Offsets of the one effort window the dataset returns: history (ends at 0) then future."""
         return self.history_offsets() + self.future_offsets(chunk_size)
 
+    def find_layout(self, features: dict[str, dict], *, required: bool = True) -> EffortLayout | None:
+        """Where this config's signal lives in dataset features (`resolve_effort_layout`)."""
+        return resolve_effort_layout(
+            features,
+            self.effort_source,
+            self.state_effort_suffix,
+            signal=self.history_signal,
+            required=required,
+        )
+
     def bind_dataset(self, features: dict[str, dict], fps: int | None = None) -> EffortLayout | None:
         """Resolve (or, for a trained policy, check) where effort lives and the history stride.
 
         Idempotent; raises a ValueError naming the problem when the data has no effort or an effort
         dimension different from the one this policy was trained with.
         """
-        found = resolve_effort_layout(
-            features, self.effort_source, self.state_effort_suffix, required=self.enabled
-        )
+        found = self.find_layout(features, required=self.enabled)
         if self.layout is not None and found is not None:
             self.layout.check_compatible(found)
         if found is not None:
@@ -189,10 +250,13 @@ def policy_input_features(
 ) -> dict[str, PolicyFeature]:
     """The policy's view of its inputs: the state without effort entries, effort as its own feature.
 
-    The dataset keeps its own keys and statistics; the policy splits the normalised state itself
-    (see `effort_inputs.read_effort_inputs`), so LeRobot's processors stay those of the base policy.
+    The widths are what the base model builds its layers from (ACT's state projection reads
+    `input_features["observation.state"]`); the keys stay the dataset's, which LeRobot's normaliser
+    reads. The policy splits the normalised state itself (`effort_inputs.read_effort_inputs`), so
+    LeRobot's processors stay those of the base policy. Empty features (LeRobot fills them from the
+    dataset later, `make_policy`) stay empty.
     """
-    if layout is None:
+    if layout is None or not input_features:
         return input_features
     features = dict(input_features)
     kept = layout.kept_state_indices
@@ -205,34 +269,50 @@ def policy_input_features(
 class TorquePolicyConfigMixin:
     """Wires a `torque: TorqueConfig` field into a LeRobot policy config (list it before the base).
 
-    LeRobot calls `set_dataset_feature_metadata` from `make_policy`; our dataset-window backport
-    (`lerobot_torque.compat.dataset_windows`) calls `effort_dataset_window` from
-    `resolve_delta_timestamps`. Both bind the config to the dataset's effort layout.
+    `bind(dataset_meta)` is where a config meets its training data. Two callers pass LeRobot's
+    dataset metadata: our dataset-window patch (`lerobot_torque.compat.dataset_windows`, inside
+    `resolve_delta_timestamps`, before the dataset is built) and the policy's `__init__` (LeRobot's
+    `make_policy` passes `dataset_meta` for training and fine-tuning). `effort_window()` and
+    `state_observation_delta_indices` read the bound config.
     """
 
     torque: TorqueConfig
     chunk_size: int
     input_features: dict[str, PolicyFeature]
 
-    def install_dataset_windows(self) -> None:
-        """Enable per-key effort windows in LeRobot's datasets (call from `__post_init__`)."""
-        from lerobot_torque.compat import dataset_windows
+    def bind(self, dataset_meta) -> EffortLayout | None:
+        """Bind to a dataset (LeRobot's `LeRobotDatasetMetadata`: `features`, `fps`, `episodes`).
 
-        dataset_windows.install()
-
-    def set_dataset_feature_metadata(self, features: dict[str, dict]) -> None:
-        layout = self.torque.bind_dataset(features)
+        Resolves where effort lives and the history stride (`TorqueConfig.bind_dataset`; for a trained
+        policy, checks that the data fits it), sets the policy's view of `input_features`, and warns
+        once when the history spans more frames than most episodes. Idempotent; returns the layout.
+        """
+        layout = self.torque.bind_dataset(dataset_meta.features, dataset_meta.fps)
         self.input_features = policy_input_features(self.input_features, layout)
+        if layout is not None and self.torque.enabled:
+            episodes = getattr(dataset_meta, "episodes", None)
+            lengths = list(episodes["length"]) if episodes is not None else []
+            span = -self.torque.history_offsets()[0]
+            warn_if_history_exceeds_episodes(span, lengths, dataset_meta.fps)
+        return layout
 
-    def effort_dataset_window(self, ds_meta) -> tuple[str, list[int]] | None:
-        """The dataset key to window and its frame offsets (history, then future), or None."""
-        layout = self.torque.bind_dataset(ds_meta.features, ds_meta.fps)
+    def effort_window(self) -> tuple[str, list[int]] | None:
+        """The dataset key to window and its frame offsets (history, then future); None without effort."""
+        layout = self.torque.layout
         if layout is None or not self.torque.enabled:
             return None
-        offsets = self.torque.window_offsets(self.chunk_size)
-        lengths = list(ds_meta.episodes["length"]) if ds_meta.episodes is not None else []
-        warn_if_history_exceeds_episodes(-offsets[0], lengths, ds_meta.fps)
-        return layout.key, offsets
+        return layout.key, self.torque.window_offsets(self.chunk_size)
+
+    @property
+    def state_observation_delta_indices(self) -> list[int] | None:
+        """The `observation.state` window LeRobot main reads (`lerobot/datasets/factory.py`).
+
+        The effort window when effort is recorded inside `observation.state`, else None (LeRobot's
+        shared observation window). Needs the config bound to a dataset (`bind`, which the
+        dataset-window patch calls first); LeRobot 0.6.1 does not read it.
+        """
+        window = self.effort_window()
+        return window[1] if window is not None and window[0] == OBS_STATE else None
 
 
 _warned_spans: set[tuple[int, int]] = set()

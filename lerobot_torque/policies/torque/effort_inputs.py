@@ -10,6 +10,11 @@ frames and builds the same window, with the same clamping and flags, until `rese
 keeps the history itself (our async robot client, lerobot_torque/async_inference) passes the whole
 window instead, with the dataset's layout (`has_history_window`).
 
+The model reads what is split out under keys of its own (`lerobot_torque.constants`): the state
+without its effort entries, the effort history and its padding flags; the future frames, a training
+target, stay in `EffortInputs`. The dataset's and robot's keys (`observation.state`,
+`observation.effort`) are passed on unchanged.
+
 Tensor layouts: state (B, S); effort window (B, T, D); padding flags (B, T).
 """
 
@@ -21,28 +26,36 @@ from torch import Tensor
 
 from lerobot.utils.constants import OBS_STATE
 
-from lerobot_torque.constants import IS_PAD_SUFFIX, OBS_EFFORT
+from lerobot_torque.constants import (
+    IS_PAD_SUFFIX,
+    OBS_EFFORT_HISTORY,
+    OBS_EFFORT_HISTORY_IS_PAD,
+    OBS_STATE_WITHOUT_EFFORT,
+)
 from lerobot_torque.policies.torque.configuration_torque import EffortAblation, TorqueConfig
-
-OBS_EFFORT_IS_PAD = OBS_EFFORT + IS_PAD_SUFFIX
 
 
 @dataclass
 class EffortInputs:
     """A batch split into the policy's state and its effort window (all normalised)."""
 
-    state: Tensor | None  # (B, S) state without effort entries
+    state_without_effort: Tensor | None  # (B, S) the current state without its effort entries
     history: Tensor  # (B, H, D) oldest first, last = current frame
     history_is_pad: Tensor  # (B, H)
     future: Tensor | None = None  # (B, F, D) targets t+1…t+F
     future_is_pad: Tensor | None = None  # (B, F)
 
     def model_batch(self, batch: dict) -> dict:
-        """`batch` with the policy's state and the effort history under the policy's keys."""
-        out = {**batch, OBS_EFFORT: self.history, OBS_EFFORT_IS_PAD: self.history_is_pad}
-        if self.state is not None:
-            out[OBS_STATE] = self.state
+        """`batch` plus the state and the effort history the model reads, under their own keys."""
+        out = {**batch, OBS_EFFORT_HISTORY: self.history, OBS_EFFORT_HISTORY_IS_PAD: self.history_is_pad}
+        if self.state_without_effort is not None:
+            out[OBS_STATE_WITHOUT_EFFORT] = self.state_without_effort
         return out
+
+
+def batch_without_effort(batch: dict) -> dict:
+    """The model batch of a policy bound to data without effort: its state is the whole state."""
+    return {**batch, OBS_STATE_WITHOUT_EFFORT: batch[OBS_STATE]} if OBS_STATE in batch else dict(batch)
 
 
 def read_effort_inputs(batch: dict, torque: TorqueConfig) -> EffortInputs:

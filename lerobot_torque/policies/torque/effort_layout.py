@@ -5,7 +5,11 @@ Two layouts exist in practice:
 - `state`: `<joint>.effort` entries inside `observation.state`, which is all an unchanged
   `lerobot-record` can write for a robot (lerobot/utils/feature_utils.py: hw_to_dataset_features).
 
-In both, the policy's state input is the state without any effort entries.
+In both, the policy's state input is the state without any effort entries: those read as effort
+(whatever `state_effort_suffix` names them) and every `*.effort` / `*.effort_ext` entry of our robots.
+
+A layout may also describe a window of joint positions instead of effort (`HistorySignal.POSITION`):
+the leak-check learner of the benchmark, with the same window and auxiliary head and no effort.
 """
 
 import logging
@@ -14,7 +18,7 @@ from enum import StrEnum
 
 from lerobot.utils.constants import OBS_STATE
 
-from lerobot_torque.constants import EFFORT_SUFFIXES, OBS_EFFORT
+from lerobot_torque.constants import EFFORT_SUFFIXES, OBS_EFFORT, POSITION_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +31,13 @@ class EffortSource(StrEnum):
     STATE = "state"  # `*.effort` entries of `observation.state` (an unchanged `lerobot-record`)
 
 
+class HistorySignal(StrEnum):
+    """What the torque policy's window (history input and future head) reads."""
+
+    EFFORT = "effort"  # joint effort (the paper)
+    POSITION = "position"  # the `*.pos` entries of `observation.state`, effort left out (leak check)
+
+
 @dataclass
 class EffortLayout:
     """Where effort was found: the key that holds it, its names, and the recorded state names.
@@ -35,11 +46,21 @@ class EffortLayout:
         key: `observation.effort` or `observation.state`.
         names: Effort entry names in order, e.g. `left_waist` or `shoulder_pan.effort`.
         state_names: The names of `observation.state` as recorded, or None if the dataset has none.
+        signal: `effort`, or `position` when `names` are joint positions read in effort's place; these
+            stay in the state input too.
     """
 
     key: str
     names: list[str]
     state_names: list[str] | None = None
+    signal: HistorySignal = HistorySignal.EFFORT
+
+    def __post_init__(self) -> None:
+        self.signal = HistorySignal(self.signal)
+        # A checkpoint saved before `signal` existed asked for the position history by reading the
+        # `*.pos` state names as effort (`state_effort_suffix=.pos`, see `TorqueConfig`).
+        if self.key == OBS_STATE and self.names and all(n.endswith(POSITION_SUFFIX) for n in self.names):
+            self.signal = HistorySignal.POSITION
 
     @property
     def effort_indices(self) -> list[int] | None:
@@ -51,10 +72,18 @@ class EffortLayout:
 
     @property
     def kept_state_indices(self) -> list[int] | None:
-        """Positions of the state entries the policy keeps: all but the effort ones (None: keep all)."""
+        """Positions of the state entries the policy keeps: all but the effort ones (None: keep all).
+
+        Effort entries are those read as effort (state layout) and any `*.effort` / `*.effort_ext`.
+        """
         if self.state_names is None:
             return None
-        return [i for i, name in enumerate(self.state_names) if not name.endswith(EFFORT_SUFFIXES)]
+        read = set(self.names) if self.key == OBS_STATE and self.signal is HistorySignal.EFFORT else set()
+        return [
+            i
+            for i, name in enumerate(self.state_names)
+            if name not in read and not name.endswith(EFFORT_SUFFIXES)
+        ]
 
     def check_compatible(self, other: "EffortLayout") -> None:
         """Raise if `other` (new data) cannot feed a policy trained on this layout."""
@@ -86,14 +115,31 @@ def feature_names(feature: dict) -> list[str] | None:
 
 
 def resolve_effort_layout(
-    features: dict[str, dict], source: EffortSource, suffix: str, *, required: bool = True
+    features: dict[str, dict],
+    source: EffortSource,
+    suffix: str,
+    *,
+    signal: HistorySignal = HistorySignal.EFFORT,
+    required: bool = True,
 ) -> EffortLayout | None:
-    """Find effort in dataset features (LeRobot `meta/info.json` format).
+    """Find effort (or, for `signal=position`, the joint positions) in dataset features.
 
-    Raises a ValueError that names what the data has and how to fix it when effort is required
-    but absent; returns None when it is absent and not required.
+    `features` are in LeRobot's `meta/info.json` format. Raises a ValueError that names what the
+    data has and how to fix it when the signal is required but absent; returns None when it is
+    absent and not required.
     """
     state_names = feature_names(features[OBS_STATE]) if OBS_STATE in features else None
+    if signal is HistorySignal.POSITION:
+        positions = [name for name in state_names or [] if name.endswith(POSITION_SUFFIX)]
+        if positions:
+            return EffortLayout(OBS_STATE, positions, state_names, signal)
+        if not required:
+            return None
+        raise ValueError(
+            f"torque.history_signal=position reads the joint positions ('*{POSITION_SUFFIX}' names) of "
+            f"'{OBS_STATE}', but its names are {state_names}. Use data recorded from a LeRobot robot, "
+            "or --policy.torque.history_signal=effort."
+        )
     state_effort = [name for name in state_names or [] if name.endswith(suffix)]
     has_feature = OBS_EFFORT in features
 

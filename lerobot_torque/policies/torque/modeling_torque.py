@@ -1,4 +1,4 @@
-"""The torque adapter (effort history → tokens) and the masked future-effort loss.
+"""The torque adapter (effort history → tokens) and the future-effort loss with padded frames as zero.
 
 Shared by every torque policy; policies only decide where the tokens go.
 
@@ -91,13 +91,18 @@ def make_effort_encoder(torque: TorqueConfig, effort_dim: int, width: int) -> nn
     return FlattenedHistoryMLP(history_length, effort_dim, width)
 
 
-def masked_mean(values: Tensor, is_pad: Tensor | None, *, per_sample: bool = False) -> Tensor:
-    """Mean of (B, T, D) values over the frames not flagged as padding in (B, T).
+def zero_padded_mean(values: Tensor, is_pad: Tensor | None, *, per_sample: bool = False) -> Tensor:
+    """Mean of (B, T, D) values with the frames flagged as padding in (B, T) counted as zero.
 
-    A scalar, or one mean per sample (B,) with `per_sample`; all-padded samples give 0.
+    A scalar, or one mean per sample (B,) with `per_sample`. The divisor is the element count, not
+    the count of valid frames: so the mean of a batch is the mean of the means of its equal-size
+    shards, which is the loss DDP optimises when it averages the shards' gradients
+    (tests/test_distributed_training.py), and π0's plain mean of its action errors
+    (`lerobot/policies/pi0/modeling_pi0.py`) has the same property. Dividing by each shard's own
+    valid count, as ACT's L1 does (`lerobot/policies/act/modeling_act.py`), weights the shards of a
+    global batch unequally when their padding differs.
     """
     if is_pad is None:
-        is_pad = torch.zeros(values.shape[:2], dtype=torch.bool, device=values.device)
+        return values.mean((1, 2) if per_sample else None)
     valid = (~is_pad).unsqueeze(-1).to(values.dtype)
-    dims = (1, 2) if per_sample else (0, 1, 2)
-    return (values * valid).sum(dims) / (valid.sum(dims) * values.shape[-1]).clamp_min(1)
+    return (values * valid).mean((1, 2) if per_sample else None)

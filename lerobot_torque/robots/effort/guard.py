@@ -1,6 +1,6 @@
 """Effort safety guard: a joint whose |effort| exceeds its limit holds its present position.
 
-Behaviour (documented in docs/robots_readme_section.md):
+Behaviour (documented in docs/robots.md, "Effort safety guard"):
 - Per joint: only the joints over their limit are held, the others keep following the action, so
   a policy or teleoperator can still move the arm away from the contact. Holding the present
   position removes the position error that makes a position-controlled servo push, so the held

@@ -1,7 +1,9 @@
 """Config fields shared by every effort-reporting robot (CLI: `--robot.<field>`, per arm for bimanual)."""
 
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import StrEnum
+
+from lerobot_torque.config_checks import check_numbers, parse_choice
 
 # Default guard limit as a fraction of what the effort reading shows at motor stall (this port).
 # Chosen to fire only near stall, where position-controlled servos otherwise push until their own
@@ -9,15 +11,6 @@ from enum import Enum, StrEnum
 # (SO-101 shoulder_lift ≤ 0.86 N·m over its range in our model: 29 % of a 12 V STS3215 stall, 45 % of
 # a 7.4 V one; tests/robots/test_external_effort.py).
 DEFAULT_LIMIT_FRACTION_OF_STALL = 0.8
-
-
-def parse_choice[E: Enum](choices: type[E], value: E | str, field: str) -> E:
-    """`value` as a member of `choices`, or a ValueError listing the valid values."""
-    try:
-        return choices(value)
-    except ValueError:
-        valid = [choice.value for choice in choices]
-        raise ValueError(f"{field}={value!r} is not supported; choose one of {valid}.") from None
 
 
 class ModelTorque(StrEnum):
@@ -33,7 +26,8 @@ class EffortOptions:
 
     Args:
         effort_guard: Hold a joint at its present position while its |effort| exceeds its limit
-            (lerobot_torque/robots/effort/guard.py). Default on, see docs/robots_readme_section.md.
+            (lerobot_torque/robots/effort/guard.py). Default on, see docs/robots.md
+            ("Effort safety guard").
         effort_limits: |effort| limits in the unit the robot reports effort in. None: 80 % of each
             arm joint's stall reading (`DEFAULT_LIMIT_FRACTION_OF_STALL`), gripper unguarded; a number:
             that limit for every arm joint; a dict: exactly the joints it names.
@@ -55,3 +49,5 @@ class EffortOptions:
         self.external_effort_model = parse_choice(
             ModelTorque, self.external_effort_model, "external_effort_model"
         )
+        if self.effort_limits is not None:
+            check_numbers("effort_limits", self.effort_limits, gt=0)

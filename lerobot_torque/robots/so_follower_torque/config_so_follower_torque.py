@@ -7,11 +7,12 @@ from lerobot.robots.config import RobotConfig
 from lerobot.robots.so_follower.config_so_follower import SOFollowerConfig
 from lerobot.utils.constants import HF_LEROBOT_CALIBRATION, ROBOTS
 
+from lerobot_torque.config_checks import check_numbers, parse_choice
 from lerobot_torque.robots.effort.feetech_units import (
     STS3215_12V_STALL_CURRENT_A,
     STS3215_12V_STALL_TORQUE_NM,
 )
-from lerobot_torque.robots.effort.options import EffortOptions, parse_choice
+from lerobot_torque.robots.effort.options import EffortOptions
 
 # LeRobot's SOFollower.name: we read and write the calibration files LeRobot's so100/so101 use.
 SO_FOLLOWER_CALIBRATION_NAME = "so_follower"
@@ -54,6 +55,10 @@ class SOFollowerTorqueArmConfig(SOFollowerConfig, EffortOptions):
         EffortOptions.__post_init__(self)
         self.effort_register = parse_choice(EffortRegister, self.effort_register, "effort_register")
         self.effort_unit = parse_choice(EffortUnit, self.effort_unit, "effort_unit")
+        if self.max_relative_target is not None:  # LeRobot's field; a NaN would reach the motor goals
+            check_numbers("max_relative_target", self.max_relative_target, gt=0)
+        check_numbers("stall_torque_nm", self.stall_torque_nm, gt=0)
+        check_numbers("stall_current_a", self.stall_current_a, gt=0)
         if self.external_effort and not self.use_degrees:
             raise ValueError(
                 "external_effort=true needs joint angles: set use_degrees=true (the default), or "

@@ -14,7 +14,6 @@ Observation order: all `.pos`, then all `.effort`, then all `.effort_ext`; an un
 
 import logging
 import time
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from lerobot.utils.decorators import check_if_not_connected
 from lerobot_torque.constants import EFFORT_EXT_SUFFIX, EFFORT_SUFFIX
 from lerobot_torque.robots.camera_frames import read_camera_frames
 from lerobot_torque.robots.effort.buses import FeetechEffortBus
-from lerobot_torque.robots.effort.external import ExternalEffortModel, JointRates, import_mujoco
+from lerobot_torque.robots.effort.external import ExternalEffortModel, import_mujoco
 from lerobot_torque.robots.effort.feetech_units import (
     LOAD_FULL_SCALE,
     amperes_to_newton_meters,
@@ -36,7 +35,8 @@ from lerobot_torque.robots.effort.feetech_units import (
     torque_constant_nm_per_ampere,
 )
 from lerobot_torque.robots.effort.guard import EffortGuard, resolve_effort_limits, split_goal
-from lerobot_torque.robots.effort.options import DEFAULT_LIMIT_FRACTION_OF_STALL, ModelTorque
+from lerobot_torque.robots.effort.options import DEFAULT_LIMIT_FRACTION_OF_STALL
+from lerobot_torque.robots.effort.reading import EffortReadings, JointReading
 from lerobot_torque.robots.so_follower_torque.config_so_follower_torque import (
     EffortRegister,
     EffortUnit,
@@ -48,18 +48,6 @@ logger = logging.getLogger(__name__)
 # Our simplified SO-101 model (joint names = LeRobot's motor names, zeros = LeRobot's calibration).
 SO101_MJCF = Path(__file__).parents[1] / "assets" / "so101_simplified.xml"
 GRIPPER = "gripper"
-# The guard trusts a reading this recent instead of reading the bus again in send_action: within one
-# control step of lerobot-record at 30 fps, get_observation precedes send_action by a few ms (this port).
-GUARD_READING_MAX_AGE_S = 0.05
-
-
-@dataclass
-class JointReading:
-    """One block read: positions (LeRobot units), effort (the configured unit), time (perf_counter)."""
-
-    positions: dict[str, float]
-    effort: dict[str, float]
-    time: float
 
 
 def per_motor(value: float | dict[str, float], motors: list[str], field: str) -> dict[str, float]:
@@ -74,7 +62,7 @@ def per_motor(value: float | dict[str, float], motors: list[str], field: str) ->
     return {motor: float(value[motor]) for motor in motors}
 
 
-class SOFollowerTorque(SOFollower):
+class SOFollowerTorque(EffortReadings, SOFollower):
     """[SO-100/SO-101 follower](https://github.com/TheRobotStudio/SO-ARM100) with joint effort."""
 
     config_class = SOFollowerTorqueConfig
@@ -86,6 +74,7 @@ class SOFollowerTorque(SOFollower):
         self.bus = FeetechEffortBus(port=config.port, motors=self.bus.motors, calibration=self.calibration)
         motors = list(self.bus.motors)
         self.arm_joints = [motor for motor in motors if motor != GRIPPER]
+        self.external_joints = self.arm_joints
         self.effort_register = (
             "Present_Load" if config.effort_register is EffortRegister.LOAD else "Present_Current"
         )
@@ -99,8 +88,7 @@ class SOFollowerTorque(SOFollower):
             default = {joint: DEFAULT_LIMIT_FRACTION_OF_STALL * abs(value) for joint, value in stall.items()}
             self.guard = EffortGuard(resolve_effort_limits(config.effort_limits, default, motors), str(self))
         self.external = self._make_external_model() if config.external_effort else None
-        self.rates = JointRates()
-        self.last_reading: JointReading | None = None
+        self.reset_readings()
 
     def _make_external_model(self) -> ExternalEffortModel:
         path = self.config.external_effort_mjcf or SO101_MJCF
@@ -138,57 +126,31 @@ class SOFollowerTorque(SOFollower):
 
     def connect(self, calibrate: bool = True) -> None:
         super().connect(calibrate)
-        self.last_reading = None
-        self.rates.reset()
+        self.reset_readings()
         if self.guard is not None:
             self.guard.reset()
 
-    def read_joints(self) -> tuple[JointReading, dict[str, float]]:
-        """Positions and effort in one bus transaction; also returns the raw effort registers."""
+    def read_joints(self) -> JointReading:
+        """Positions and effort in one bus transaction; `motor_values` are the decoded effort registers."""
         start = time.perf_counter()
         values = self.bus.sync_read_block(
             ["Present_Position", self.effort_register], num_retry=self.config.num_read_retries
         )
         raw = values[self.effort_register]
         effort = {motor: self._reported_effort(motor, value) for motor, value in raw.items()}
-        self.last_reading = JointReading(values["Present_Position"], effort, time.perf_counter())
+        self.last_reading = JointReading(values["Present_Position"], effort, raw, time.perf_counter())
         logger.debug("%s read state: %.1fms", self, (self.last_reading.time - start) * 1e3)
-        return self.last_reading, raw
+        return self.last_reading
 
-    def _external_effort(self, reading: JointReading, raw: dict[str, float]) -> dict[str, float]:
-        q = np.deg2rad([reading.positions[joint] for joint in self.arm_joints])
-        measured = np.array([self._effort_nm(joint, raw[joint]) for joint in self.arm_joints])
-        qd = qdd = None
-        if self.config.external_effort_model is ModelTorque.INVERSE_DYNAMICS:
-            qd, qdd = self.rates.update(q, reading.time)
-        external = self.external.external_torque_nm(measured, q, qd, qdd)
-        return {
-            f"{joint}{EFFORT_EXT_SUFFIX}": float(v)
-            for joint, v in zip(self.arm_joints, external, strict=True)
-        }
+    def _joint_angles_rad(self, reading: JointReading) -> np.ndarray:
+        return np.deg2rad([reading.positions[joint] for joint in self.arm_joints])
 
-    @check_if_not_connected
-    def read_state(self) -> dict[str, float]:
-        """`get_observation()` without the cameras: `.pos`, `.effort` (and `.effort_ext`), one read."""
-        reading, raw = self.read_joints()
-        state = {f"{motor}.pos": value for motor, value in reading.positions.items()}
-        state |= {f"{motor}{EFFORT_SUFFIX}": value for motor, value in reading.effort.items()}
-        if self.external is not None:
-            state |= self._external_effort(reading, raw)
-        return state
+    def _measured_torque_nm(self, reading: JointReading) -> np.ndarray:
+        return np.array([self._effort_nm(joint, reading.motor_values[joint]) for joint in self.arm_joints])
 
     @check_if_not_connected
     def get_observation(self) -> RobotObservation:
         return self.read_state() | read_camera_frames(str(self), self.cameras)
-
-    def recent_reading(self) -> JointReading:
-        """The last reading if younger than GUARD_READING_MAX_AGE_S, else a new one."""
-        if (
-            self.last_reading is None
-            or time.perf_counter() - self.last_reading.time > GUARD_READING_MAX_AGE_S
-        ):
-            return self.read_joints()[0]
-        return self.last_reading
 
     @check_if_not_connected
     def send_action(self, action: RobotAction) -> RobotAction:

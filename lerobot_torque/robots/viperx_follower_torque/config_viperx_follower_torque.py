@@ -7,7 +7,8 @@ from enum import StrEnum
 from lerobot.cameras import CameraConfig
 from lerobot.robots.config import RobotConfig
 
-from lerobot_torque.robots.effort.options import EffortOptions, parse_choice
+from lerobot_torque.config_checks import check_gripper_range, check_numbers, parse_choice
+from lerobot_torque.robots.effort.options import EffortOptions
 from lerobot_torque.robots.interbotix import VIPERX_GRIPPER_CLOSED_RAD, VIPERX_GRIPPER_OPEN_RAD
 
 # LeRobot's former ALOHA default: "motor rotations are capped at 5 degrees" per goal (AlohaRobotConfig).
@@ -59,6 +60,9 @@ class ViperXArmConfig(EffortOptions):
         EffortOptions.__post_init__(self)
         self.effort_unit = parse_choice(CurrentUnit, self.effort_unit, "effort_unit")
         self.shadow_effort = parse_choice(ShadowEffort, self.shadow_effort, "shadow_effort")
+        if self.max_relative_target is not None:
+            check_numbers("max_relative_target", self.max_relative_target, gt=0)
+        check_gripper_range(self.gripper_closed_rad, self.gripper_open_rad)
 
 
 @RobotConfig.register_subclass("viperx_follower_torque")

@@ -16,7 +16,6 @@ for structure and ALOHA's own setup (aloha/robot_utils.py, Interbotix vx300s.yam
 
 import logging
 import time
-from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -39,9 +38,9 @@ from lerobot_torque.robots.effort.dynamixel_units import (
     position_units_to_radians,
     radians_to_position_units,
 )
-from lerobot_torque.robots.effort.external import JointRates
 from lerobot_torque.robots.effort.guard import EffortGuard, resolve_effort_limits, split_goal
-from lerobot_torque.robots.effort.options import DEFAULT_LIMIT_FRACTION_OF_STALL, ModelTorque
+from lerobot_torque.robots.effort.options import DEFAULT_LIMIT_FRACTION_OF_STALL
+from lerobot_torque.robots.effort.reading import EffortReadings, JointReading
 from lerobot_torque.robots.interbotix import (
     ARM_JOINTS,
     GRIPPER,
@@ -65,21 +64,8 @@ from lerobot_torque.robots.viperx_follower_torque.viperx_model import load_viper
 
 logger = logging.getLogger(__name__)
 
-# See so_follower_torque.py: the guard reuses a reading this recent instead of reading again.
-GUARD_READING_MAX_AGE_S = 0.05
 
-
-@dataclass
-class ArmReading:
-    """One block read: joint positions (rad, gripper 0…1), reported effort, current per motor (mA)."""
-
-    positions: dict[str, float]
-    effort: dict[str, float]
-    current_ma: dict[str, float]
-    time: float
-
-
-class ViperXFollowerTorque(Robot):
+class ViperXFollowerTorque(EffortReadings, Robot):
     """[ViperX 300 S](https://www.trossenrobotics.com/viperx-300) follower arm of ALOHA with joint effort."""
 
     config_class = ViperXFollowerTorqueConfig
@@ -100,8 +86,8 @@ class ViperXFollowerTorque(Robot):
             default = {joint: DEFAULT_LIMIT_FRACTION_OF_STALL * value for joint, value in stall.items()}
             self.guard = EffortGuard(resolve_effort_limits(config.effort_limits, default, JOINTS), str(self))
         self.external = load_viperx_model(config.external_effort_mjcf) if config.external_effort else None
-        self.rates = JointRates()
-        self.last_reading: ArmReading | None = None
+        self.external_joints = list(ARM_JOINTS)
+        self.reset_readings()
 
     @staticmethod
     def _stall_current_ma() -> dict[str, float]:
@@ -160,8 +146,7 @@ class ViperXFollowerTorque(Robot):
         for camera in self.cameras.values():
             camera.connect()
         self.configure()
-        self.last_reading = None
-        self.rates.reset()
+        self.reset_readings()
         if self.guard is not None:
             self.guard.reset()
         logger.info("%s connected.", self)
@@ -218,8 +203,8 @@ class ViperXFollowerTorque(Robot):
             )
         return radians_to_position_units(value)
 
-    def read_joints(self) -> ArmReading:
-        """Current of all 9 motors and joint positions in one bus transaction."""
+    def read_joints(self) -> JointReading:
+        """Current of all 9 motors (`motor_values`, mA) and joint positions in one bus transaction."""
         values = self.bus.sync_read_block(
             ["Present_Current", "Present_Position"], normalize=False, num_retry=self.config.num_read_retries
         )
@@ -230,42 +215,18 @@ class ViperXFollowerTorque(Robot):
             joint: self._to_joint_value(joint, values["Present_Position"][joint]) for joint in JOINTS
         }
         effort = {joint: self._joint_effort(joint, current_ma) for joint in JOINTS}
-        self.last_reading = ArmReading(positions, effort, current_ma, time.perf_counter())
+        self.last_reading = JointReading(positions, effort, current_ma, time.perf_counter())
         return self.last_reading
 
-    def _external_effort(self, reading: ArmReading) -> dict[str, float]:
-        q = np.array([reading.positions[joint] for joint in ARM_JOINTS])
-        measured = np.array([self._joint_torque_nm(joint, reading.current_ma) for joint in ARM_JOINTS])
-        qd = qdd = None
-        if self.config.external_effort_model is ModelTorque.INVERSE_DYNAMICS:
-            qd, qdd = self.rates.update(q, reading.time)
-        external = self.external.external_torque_nm(measured, q, qd, qdd)
-        return {
-            f"{joint}{EFFORT_EXT_SUFFIX}": float(v) for joint, v in zip(ARM_JOINTS, external, strict=True)
-        }
+    def _joint_angles_rad(self, reading: JointReading) -> np.ndarray:
+        return np.array([reading.positions[joint] for joint in ARM_JOINTS])
 
-    @check_if_not_connected
-    def read_state(self) -> dict[str, float]:
-        """`get_observation()` without the cameras: `.pos`, `.effort` (and `.effort_ext`), one read."""
-        reading = self.read_joints()
-        state = {f"{joint}.pos": value for joint, value in reading.positions.items()}
-        state |= {f"{joint}{EFFORT_SUFFIX}": value for joint, value in reading.effort.items()}
-        if self.external is not None:
-            state |= self._external_effort(reading)
-        return state
+    def _measured_torque_nm(self, reading: JointReading) -> np.ndarray:
+        return np.array([self._joint_torque_nm(joint, reading.motor_values) for joint in ARM_JOINTS])
 
     @check_if_not_connected
     def get_observation(self) -> RobotObservation:
         return self.read_state() | read_camera_frames(str(self), self.cameras)
-
-    def recent_reading(self) -> ArmReading:
-        """The last reading if younger than GUARD_READING_MAX_AGE_S, else a new one."""
-        if (
-            self.last_reading is None
-            or time.perf_counter() - self.last_reading.time > GUARD_READING_MAX_AGE_S
-        ):
-            return self.read_joints()
-        return self.last_reading
 
     @check_if_not_connected
     def send_action(self, action: RobotAction) -> RobotAction:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from lerobot.teleoperators.config import TeleoperatorConfig
 
+from lerobot_torque.config_checks import check_gripper_range
 from lerobot_torque.robots.interbotix import WIDOWX_GRIPPER_CLOSED_RAD, WIDOWX_GRIPPER_OPEN_RAD
 
 
@@ -22,6 +23,9 @@ class WidowXArmConfig:
     num_read_retries: int = 2
     gripper_closed_rad: float = WIDOWX_GRIPPER_CLOSED_RAD
     gripper_open_rad: float = WIDOWX_GRIPPER_OPEN_RAD
+
+    def __post_init__(self):
+        check_gripper_range(self.gripper_closed_rad, self.gripper_open_rad)
 
 
 @TeleoperatorConfig.register_subclass("widowx_leader")
