@@ -42,8 +42,8 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e ".[all,test]"
 	@touch $@
 
-# The virtual-arm end-to-end tests run first, in their own pytest process: after the rest of the
-# suite their arms miss LeRobot's 34–50 ms bus timeouts far more often (docs/virtual_arm.md).
+# The tests with a virtual arm run first, one at a time, in their own pytest process: next to a second
+# worker's real-time processes an arm can get no core for the SDK's polling client (docs/virtual_arm.md).
 # The rest runs on 2 pytest workers (pytest-xdist), a test file per worker so that module fixtures are
 # built once; most of its time is single-threaded lerobot-* subprocesses.
 test: setup $(UPSTREAM_STAMP)
