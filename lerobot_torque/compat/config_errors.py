@@ -24,9 +24,6 @@ draccus or LeRobot change it. Plugin discovery installs it (`lerobot_torque/__in
 CLIs run discovery before they parse.
 """
 
-import functools
-import importlib
-import inspect
 import json
 import logging
 from enum import Enum
@@ -38,6 +35,8 @@ from huggingface_hub import try_to_load_from_cache
 from huggingface_hub.constants import CONFIG_NAME
 
 from lerobot.configs.policies import PreTrainedConfig
+
+from lerobot_torque.compat.patching import check_parameters, marked_wrapper
 
 logger = logging.getLogger(__name__)
 
@@ -118,41 +117,17 @@ def _config_from_pretrained(original, cls, pretrained_name_or_path, *args, **kwa
         ) from error
 
 
-def _lookup(name: str):
-    """The function at a dotted name (a module's function or a class's method), or None."""
-    parts = name.split(".")
-    for split in range(len(parts) - 1, 0, -1):
-        try:
-            found = importlib.import_module(".".join(parts[:split]))
-        except ImportError:
-            continue
-        for attribute in parts[split:]:
-            found = inspect.getattr_static(found, attribute, None)
-        return getattr(found, "__func__", found)  # a classmethod's function
-    return None
-
-
 def _check_signatures() -> None:
-    for name, expected in {**PATCHED, **RELIED_ON}.items():
-        function = _lookup(name)
-        function = getattr(function, "__wrapped__", function)
-        parameters = tuple(inspect.signature(function).parameters) if callable(function) else None
-        if parameters != expected:
-            found = f"takes {parameters}" if parameters else "has none"
-            raise RuntimeError(
-                f"lerobot-torque was written for draccus 0.11.6 and LeRobot 0.6.1, where {name} takes "
-                f"{expected}; the installed one {found}. Install lerobot>=0.6.1,<0.7 with the draccus it "
-                "pins, or update lerobot_torque/compat/config_errors.py."
-            )
+    check_parameters(
+        {**PATCHED, **RELIED_ON},
+        "draccus 0.11.6 and LeRobot 0.6.1",
+        "Install lerobot>=0.6.1,<0.7 with the draccus it pins, or update "
+        "lerobot_torque/compat/config_errors.py.",
+    )
 
 
 def _wrapper(original, body):
-    @functools.wraps(original)
-    def wrapper(*args, **kwargs):
-        return body(original, *args, **kwargs)
-
-    setattr(wrapper, _MARK, True)
-    return wrapper
+    return marked_wrapper(original, body, _MARK)
 
 
 def installed() -> bool:

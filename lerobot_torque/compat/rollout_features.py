@@ -40,9 +40,7 @@ function under that name gets the wrapper.
 """
 
 import contextvars
-import functools
 import importlib.abc
-import inspect
 import logging
 import sys
 from dataclasses import dataclass, field
@@ -50,6 +48,7 @@ from dataclasses import dataclass, field
 from lerobot.robots import RobotConfig
 from lerobot.utils.constants import OBS_STATE, OBS_STR
 
+from lerobot_torque.compat.patching import check_parameters, marked_wrapper
 from lerobot_torque.constants import EFFORT_SUFFIX, EFFORT_SUFFIXES, OBS_EFFORT, POSITION_SUFFIX
 from lerobot_torque.policies.torque.configuration_torque import TorqueConfig
 from lerobot_torque.policies.torque.effort_layout import EffortLayout
@@ -303,31 +302,16 @@ def _aggregate_pipeline_dataset_features(original, *args, **kwargs):
     return split_effort(features, call.effort_keys)
 
 
-def _lookup(name: str):
-    module_name, attribute = name.rsplit(".", 1)
-    module = sys.modules.get(module_name) or importlib.import_module(module_name)
-    return getattr(module, attribute, None)
-
-
 def _check_signatures() -> None:
-    for name, expected in {**PATCHED, **RELIED_ON}.items():
-        function = _lookup(name)
-        parameters = tuple(inspect.signature(function).parameters) if callable(function) else None
-        if parameters != expected:
-            raise RuntimeError(
-                f"lerobot-torque was written for LeRobot 0.6.1, where {name} takes {expected}; the "
-                f"installed LeRobot's {'takes ' + str(parameters) if parameters else 'has none'}. "
-                "Install lerobot>=0.6.1,<0.7 or update lerobot_torque/compat/rollout_features.py."
-            )
+    check_parameters(
+        {**PATCHED, **RELIED_ON},
+        "LeRobot 0.6.1",
+        "Install lerobot>=0.6.1,<0.7 or update lerobot_torque/compat/rollout_features.py.",
+    )
 
 
 def _wrapper(original, body):
-    @functools.wraps(original)
-    def wrapper(*args, **kwargs):
-        return body(original, *args, **kwargs)
-
-    setattr(wrapper, _MARK, True)
-    return wrapper
+    return marked_wrapper(original, body, _MARK)
 
 
 def _refuse_torque_policies(error: RuntimeError):
