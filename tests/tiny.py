@@ -125,6 +125,22 @@ def parameters_without_gradient(policy: torch.nn.Module) -> list[str]:
     ]
 
 
+def train_a_step_then_act(policy) -> tuple[dict, torch.Tensor]:
+    """A VLA policy's loss terms after one backward pass on a training batch, then its first action.
+
+    Asserts what every design must give: a finite gradient on the effort adapter and the action
+    input projection, and a finite (BATCH, 2) action from `select_action` on a live batch.
+    """
+    loss, terms = policy.forward(make_pi0_batch(policy.config))
+    loss.backward()
+    effort_path = [p for n, p in policy.named_parameters() if "effort_encoder" in n or "action_in_proj" in n]
+    assert effort_path and all(p.grad is not None and torch.isfinite(p.grad).all() for p in effort_path)
+    policy.reset()
+    actions = policy.select_action(make_pi0_batch(policy.config, training=False))
+    assert actions.shape == (BATCH, 2) and torch.isfinite(actions).all()
+    return terms, actions
+
+
 def lerobot_train_args(
     dataset_root: Path, output_dir: Path, *, steps: int = 3, policy_type: str = "act_torque"
 ):
