@@ -21,7 +21,7 @@ from lerobot_torque.policies.act_torque.modeling_act_torque import ACTTorquePoli
 from lerobot_torque.virtual_arm.trace import read_trace
 from tests.fake_hub import publish_smolvla_base
 from tests.tiny import TINY_ACT_CLI, TINY_SMOLVLA_CLI
-from tests.virtual_arm.virtual_arms import lerobot, virtual_arm
+from tests.virtual_arm.virtual_arms import lerobot, two_short_episodes_args, virtual_arm
 
 pytestmark = pytest.mark.slow
 
@@ -80,17 +80,7 @@ def recorded(workdir):
             f"--teleop.port={leader.port}",
             "--teleop.id=leader",
             f"--teleop.calibration_dir={calibration / 'leader'}",
-            "--dataset.repo_id=local/virtual_press",
-            f"--dataset.root={workdir / 'dataset'}",
-            f"--dataset.single_task={TASK}",
-            f"--dataset.fps={FPS}",
-            "--dataset.num_episodes=2",
-            "--dataset.episode_time_s=3",
-            "--dataset.reset_time_s=0.5",
-            "--dataset.video=false",
-            "--dataset.push_to_hub=false",
-            "--display_data=false",
-            "--play_sounds=false",
+            *two_short_episodes_args("local/virtual_press", workdir / "dataset", TASK, FPS),
         )
     return LeRobotDataset("local/virtual_press", root=workdir / "dataset")
 

@@ -14,7 +14,7 @@ from lerobot_torque.robots.effort.dynamixel_units import MILLIAMPERES_PER_CURREN
 from lerobot_torque.robots.interbotix import JOINTS, VIPERX_MOTORS
 from lerobot_torque.virtual_arm.trace import read_trace
 from tests.tiny import TINY_ACT_CLI
-from tests.virtual_arm.virtual_arms import lerobot, virtual_arm
+from tests.virtual_arm.virtual_arms import lerobot, two_short_episodes_args, virtual_arm
 
 pytestmark = pytest.mark.slow
 
@@ -58,17 +58,7 @@ def loop(tmp_path_factory):
             f"--teleop.port={leader.port}",
             "--teleop.id=left",
             f"--teleop.calibration_dir={calibration / 'leader'}",
-            "--dataset.repo_id=local/virtual_aloha",
-            f"--dataset.root={workdir / 'dataset'}",
-            f"--dataset.single_task={TASK}",
-            f"--dataset.fps={FPS}",
-            "--dataset.num_episodes=2",
-            "--dataset.episode_time_s=3",
-            "--dataset.reset_time_s=0.5",
-            "--dataset.video=false",
-            "--dataset.push_to_hub=false",
-            "--display_data=false",
-            "--play_sounds=false",
+            *two_short_episodes_args("local/virtual_aloha", workdir / "dataset", TASK, FPS),
         )
     lerobot(
         "lerobot-train",

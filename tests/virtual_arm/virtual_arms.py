@@ -51,5 +51,22 @@ def lerobot(command: str, *args: str) -> str:
     raise AssertionError("unreachable")
 
 
+def two_short_episodes_args(repo_id: str, root: Path, task: str, fps: int) -> list[str]:
+    """`lerobot-record`'s dataset arguments for two 3 s episodes, kept local, without video or sound."""
+    return [
+        f"--dataset.repo_id={repo_id}",
+        f"--dataset.root={root}",
+        f"--dataset.single_task={task}",
+        f"--dataset.fps={fps}",
+        "--dataset.num_episodes=2",
+        "--dataset.episode_time_s=3",
+        "--dataset.reset_time_s=0.5",
+        "--dataset.video=false",
+        "--dataset.push_to_hub=false",
+        "--display_data=false",
+        "--play_sounds=false",
+    ]
+
+
 def missed_bus_timeout(stderr: str) -> bool:
     return BUS_TIMEOUT in stderr or MISSED_PING in stderr
